@@ -1,0 +1,2 @@
+import SleeveCore
+print("sleeve")
