@@ -1,0 +1,28 @@
+import Foundation
+
+/// The parts the HTTP routes work with, created once by the server.
+public struct SleeveServices: Sendable {
+    public var store: any JobStore
+    public var hub: EventHub
+    public var media: any MediaStore
+    public var probe: MediaProbe
+    public var runner: JobRunner
+    public var limits: UploadLimits
+    public var logger: Logger
+    /// The folder with the web page's files, or nil to serve no page.
+    public var publicFolder: URL?
+
+    public init(
+        store: any JobStore, hub: EventHub, media: any MediaStore, probe: MediaProbe, runner: JobRunner,
+        limits: UploadLimits, logger: Logger, publicFolder: URL?
+    ) {
+        self.store = store
+        self.hub = hub
+        self.media = media
+        self.probe = probe
+        self.runner = runner
+        self.limits = limits
+        self.logger = logger
+        self.publicFolder = publicFolder
+    }
+}

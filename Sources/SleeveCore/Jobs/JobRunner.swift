@@ -1,0 +1,223 @@
+import Foundation
+import Synchronization
+
+/// Runs queued jobs with a fixed number of workers, oldest first.
+///
+/// A worker claims a job in the store, renders it, and records every step as an event through the ``EventHub``.
+/// Jobs found `running` at start-up were interrupted by a stop of the process: they go back to the queue until
+/// they reach ``maxAttempts``.
+public final class JobRunner: Sendable {
+    private let store: any JobStore
+    private let hub: EventHub
+    private let media: any MediaStore
+    private let renderer: Renderer
+    private let workerCount: Int
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    /// How many times a job is started before an interruption fails it.
+    public let maxAttempts = 3
+
+    /// Log lines of ffmpeg kept per job; further lines are counted, not stored.
+    static let maxLogLines = 400
+
+    private struct State {
+        var workers: [Task<Void, Never>] = []
+        var signals: [AsyncStream<Void>.Continuation] = []
+        var running: [String: Task<Void, Never>] = [:]
+    }
+
+    public init(
+        store: any JobStore, hub: EventHub, media: any MediaStore, renderer: Renderer, workers: Int, logger: Logger
+    ) {
+        self.store = store
+        self.hub = hub
+        self.media = media
+        self.renderer = renderer
+        self.workerCount = max(1, workers)
+        self.logger = logger
+    }
+
+    /// Puts interrupted jobs back in the queue and starts the workers.
+    public func start() throws {
+        try rescueInterruptedJobs()
+
+        for index in 0..<workerCount {
+            let (signal, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let worker = Task { [self] in await work(number: index, signal: signal) }
+            state.withLock { state in
+                state.workers.append(worker)
+                state.signals.append(continuation)
+            }
+        }
+        notifyQueued()
+    }
+
+    /// Wakes idle workers because a job was queued.
+    public func notifyQueued() {
+        let signals = state.withLock { $0.signals }
+        for signal in signals {
+            signal.yield()
+        }
+    }
+
+    /// Stops the workers, cancelling running renders, and waits for them. Cancelled jobs stay `running` in the
+    /// store, so the next start rescues them.
+    public func stop() async {
+        let workers = state.withLock { state in
+            state.signals.forEach { $0.finish() }
+            state.signals = []
+            let workers = state.workers
+            state.workers = []
+            return workers
+        }
+        for worker in workers {
+            worker.cancel()
+        }
+        for worker in workers {
+            await worker.value
+        }
+    }
+
+    // MARK: - Workers
+
+    private func work(number: Int, signal: AsyncStream<Void>) async {
+        var wakeUps = signal.makeAsyncIterator()
+        while !Task.isCancelled {
+            let claimed: Job?
+            do {
+                claimed = try store.claimNextQueued(at: Date())
+            } catch {
+                logger.error("claiming a job failed", ["error": "\(error)", "worker": "\(number)"])
+                claimed = nil
+            }
+
+            guard let job = claimed else {
+                // Wait for a new job; a periodic look catches jobs queued by another process.
+                let woken = await withTaskGroup(of: Bool.self) { group in
+                    group.addTask { await wakeUps.next() != nil }
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(2))
+                        return true
+                    }
+                    let first = await group.next() ?? false
+                    group.cancelAll()
+                    return first
+                }
+                if !woken { return }
+                continue
+            }
+
+            publishQueuePositions()
+            await run(job)
+        }
+    }
+
+    private func run(_ claimed: Job) async {
+        var job = claimed
+        let jobLogger = logger.with(["job.id": job.id])
+        jobLogger.info("job started", ["job.step": "start", "job.attempt": "\(job.attempts)"])
+
+        let recorder = RenderRecorder(job: job, hub: hub, logger: jobLogger)
+        recorder.log(
+            job.attempts > 1
+                ? "Rendering started again (attempt \(job.attempts) of \(maxAttempts))."
+                : "Rendering started.")
+
+        let output = media.outputFile(of: job.id)
+        do {
+            let work = try media.makeWorkFolder(for: job.id)
+            let input = media.inputFolder(of: job.id)
+            let tracks = job.tracks.map { track in
+                RenderTrack(
+                    audio: input.appendingPathComponent(track.audioFile),
+                    cover: track.cover.source(in: input),
+                    title: track.title,
+                    artist: track.artist,
+                    duration: track.duration)
+            }
+
+            let result = try await renderer.render(
+                tracks: tracks, options: job.options, workDirectory: work, output: output
+            ) { event in
+                recorder.record(event)
+            }
+
+            job = recorder.currentJob()
+            for index in job.tracks.indices where index < result.trackStarts.count {
+                job.tracks[index].start = result.trackStarts[index]
+            }
+            job.status = .done
+            job.percent = 100
+            job.finishedAt = Date()
+            media.removeInputs(of: job.id)
+            try hub.update(job, appending: [JobEvent(kind: .done, data: JobJSON.doneEvent(for: job))])
+            jobLogger.info(
+                "job finished",
+                ["job.step": "done", "job.duration_s": String(format: "%.3f", job.finishedAt!.timeIntervalSince(job.startedAt!))])
+        } catch is CancellationError {
+            // The process is stopping: the job stays `running` and is rescued at the next start.
+            media.removeOutput(of: job.id)
+            jobLogger.info("job interrupted by shutdown", ["job.step": "interrupted"])
+        } catch {
+            media.removeOutput(of: job.id)
+            media.removeInputs(of: job.id)
+            let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            job = recorder.currentJob()
+            job.status = .failed
+            job.error = message
+            job.finishedAt = Date()
+            do {
+                try hub.update(job, appending: [JobEvent(kind: .error, data: message)])
+            } catch {
+                jobLogger.error("saving a failed job failed", ["error": "\(error)"])
+            }
+            jobLogger.warning("job failed", ["job.step": "failed", "error": message])
+        }
+    }
+
+    /// Tells each queued job its place in the queue.
+    private func publishQueuePositions() {
+        do {
+            let queued = try store.queuedJobIds()
+            for (index, id) in queued.enumerated() {
+                try hub.append([JobEvent(kind: .log, data: "Waiting in the queue: position \(index + 1).")], to: id)
+            }
+        } catch {
+            logger.error("publishing queue positions failed", ["error": "\(error)"])
+        }
+    }
+
+    private func rescueInterruptedJobs() throws {
+        for id in try store.runningJobIds() {
+            guard var job = try store.job(id: id) else { continue }
+
+            media.removeOutput(of: id)
+            if job.attempts >= maxAttempts {
+                let message =
+                    "The render was interrupted \(job.attempts) times, the maximum, so the job failed. Submit the album again."
+                job.status = .failed
+                job.error = message
+                job.finishedAt = Date()
+                media.removeInputs(of: id)
+                try hub.update(job, appending: [JobEvent(kind: .error, data: message)])
+                logger.warning("interrupted job failed", ["job.id": id, "job.attempt": "\(job.attempts)"])
+            } else {
+                job.status = .queued
+                try hub.update(
+                    job,
+                    appending: [JobEvent(kind: .log, data: "Sleeve restarted while this album was rendering; it is queued again.")])
+                logger.info("interrupted job queued again", ["job.id": id, "job.attempt": "\(job.attempts)"])
+            }
+        }
+    }
+}
+
+extension StoredCover {
+    func source(in folder: URL) -> CoverSource {
+        switch self {
+        case .image(let file): .image(folder.appendingPathComponent(file))
+        case .embedded(let audioFile): .embedded(audio: folder.appendingPathComponent(audioFile))
+        }
+    }
+}

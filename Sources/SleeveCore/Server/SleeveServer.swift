@@ -1,0 +1,112 @@
+import Dispatch
+import Foundation
+import HTTPServer
+
+/// Sleeve's HTTP service: the job store, the event hub, the workers and the HTTP server, started and stopped
+/// together.
+public final class SleeveServer: Sendable {
+    public let configuration: ServeConfiguration
+    private let logger: Logger
+    private let store: SQLiteJobStore
+    private let media: FolderMediaStore
+    private let runner: JobRunner
+    private let http: HTTPServer
+    private let sweeper: DispatchSourceTimer
+    private let hub: EventHub
+
+    /// Opens the data folder and the job store and prepares every part; ``start()`` begins serving.
+    public init(configuration: ServeConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+
+        try FileManager.default.createDirectory(at: configuration.dataFolder, withIntermediateDirectories: true)
+        store = try SQLiteJobStore(path: configuration.dataFolder.appendingPathComponent("sleeve.sqlite").path)
+        media = try FolderMediaStore(root: configuration.dataFolder)
+        hub = EventHub(store: store)
+        runner = JobRunner(
+            store: store, hub: hub, media: media, renderer: Renderer(tools: configuration.tools),
+            workers: configuration.workers, logger: logger)
+
+        var limits = UploadLimits(
+            maxFileBytes: Int64(configuration.maxFileMebibytes) << 20,
+            maxTotalBytes: Int64(configuration.maxTotalMebibytes) << 20,
+            maxQueued: configuration.maxQueued)
+        limits.maxImagePixels = 100_000_000
+
+        let services = SleeveServices(
+            store: store, hub: hub, media: media, probe: MediaProbe(tools: configuration.tools), runner: runner,
+            limits: limits, logger: logger, publicFolder: configuration.publicFolder ?? Self.sourcePublicFolder())
+
+        var httpConfiguration = HTTPServerConfiguration()
+        httpConfiguration.host = configuration.host
+        httpConfiguration.port = configuration.port
+        httpConfiguration.threadPoolSize = 4
+        let accessLogger = logger.with(["label.component": "http"])
+        http = HTTPServer(configuration: httpConfiguration, handler: SleeveAPI(services: services)) { record in
+            accessLogger.info(
+                "request",
+                [
+                    "http.method": record.method, "http.path": record.path, "http.status": "\(record.status)",
+                    "http.duration_ms": String(format: "%.1f", record.durationSeconds * 1000),
+                    "http.request_id": record.requestId,
+                ])
+        }
+
+        sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "sleeve.retention"))
+    }
+
+    /// The port the server listens on.
+    public var port: Int { http.port }
+
+    /// Starts the workers, the retention sweep and the HTTP server.
+    public func start() throws {
+        media.removeAbandonedUploads()
+        try runner.start()
+
+        let retention = configuration.retentionMinutes * 60
+        let interval = min(60, max(0.2, retention / 4))
+        sweeper.schedule(deadline: .now() + interval, repeating: interval)
+        sweeper.setEventHandler { [self] in expireOutputs(olderThan: retention) }
+        sweeper.resume()
+
+        try http.start()
+        logger.info(
+            "server started",
+            [
+                "http.host": configuration.host, "http.port": "\(http.port)",
+                "data_dir": configuration.dataFolder.path, "workers": "\(configuration.workers)",
+            ])
+    }
+
+    /// Stops taking requests, stops the workers (an interrupted render is queued again at the next start) and
+    /// closes the store.
+    public func stop() async {
+        http.stop()
+        sweeper.cancel()
+        await runner.stop()
+        store.close()
+        logger.info("server stopped")
+    }
+
+    private func expireOutputs(olderThan retention: Double) {
+        do {
+            for var job in try store.jobsFinished(before: Date().addingTimeInterval(-retention)) {
+                media.removeOutput(of: job.id)
+                job.isExpired = true
+                try hub.update(job)
+                logger.info("job output expired", ["job.id": job.id, "job.step": "expired"])
+            }
+        } catch {
+            logger.error("expiring old outputs failed", ["error": "\(error)"])
+        }
+    }
+
+    /// The `Public` folder of the source tree, when this binary was built from one that still exists.
+    static func sourcePublicFolder() -> URL? {
+        let source = URL(fileURLWithPath: #filePath)
+        let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let folder = root.appendingPathComponent("Public", isDirectory: true)
+        return FileManager.default.fileExists(atPath: folder.appendingPathComponent("index.html").path) ? folder : nil
+    }
+}
