@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// The state shared by the daemon callbacks of one server: configuration, handler and the open stream responses.
+final class ServerCore: Sendable {
+    let configuration: HTTPServerConfiguration
+    let handler: any HTTPHandler
+    let accessLog: (@Sendable (HTTPAccessRecord) -> Void)?
+
+    private let streams = Mutex(StreamRegistry())
+
+    private struct StreamRegistry {
+        var connections: [ObjectIdentifier: StreamConnection] = [:]
+        var isStopping = false
+    }
+
+    init(
+        configuration: HTTPServerConfiguration,
+        handler: any HTTPHandler,
+        accessLog: (@Sendable (HTTPAccessRecord) -> Void)?
+    ) {
+        self.configuration = configuration
+        self.handler = handler
+        self.accessLog = accessLog
+    }
+
+    /// Adds a stream so that the sweep and ``beginStopping()`` see it. A stream added during shutdown is marked
+    /// as stopping at once.
+    func register(_ stream: StreamConnection) {
+        let isStopping = streams.withLock { registry in
+            registry.connections[ObjectIdentifier(stream)] = stream
+            return registry.isStopping
+        }
+        if isStopping {
+            stream.markStopping()
+        }
+    }
+
+    func unregister(_ stream: StreamConnection) {
+        _ = streams.withLock { registry in
+            registry.connections.removeValue(forKey: ObjectIdentifier(stream))
+        }
+    }
+
+    var openStreamCount: Int {
+        streams.withLock { $0.connections.count }
+    }
+
+    /// Resumes suspended stream connections whose client has closed the socket, so that the daemon frees them.
+    func sweepSuspendedStreams() {
+        let snapshot = streams.withLock { Array($0.connections.values) }
+        for stream in snapshot {
+            stream.resumeIfPeerClosed()
+        }
+    }
+
+    /// Makes every stream ignore wake-ups, so that no call reaches the daemon while it shuts down.
+    func beginStopping() {
+        let snapshot = streams.withLock { registry in
+            registry.isStopping = true
+            return Array(registry.connections.values)
+        }
+        for stream in snapshot {
+            stream.markStopping()
+        }
+    }
+}
