@@ -126,8 +126,9 @@ public struct AlbumMeta: Sendable, Equatable {
         return whole
     }
 
+    /// JSONSerialization gives `true` and `false` as NSNumbers of ObjC type `c` (char); JSON numbers never use it.
     private static func isBoolean(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" && (number == kCFBooleanTrue || number == kCFBooleanFalse)
+        String(cString: number.objCType) == "c"
     }
 
     private static func describe(_ value: Any) -> String {

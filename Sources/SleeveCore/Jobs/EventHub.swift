@@ -12,7 +12,7 @@ import Synchronization
 public final class EventHub: Sendable {
     private let store: any JobStore
     private let state = Mutex(State())
-    private let heartbeat: DispatchSourceTimer
+    private let heartbeat: RepeatingTimer
 
     private struct State {
         /// Events of jobs that have subscribers or are running, keyed by job id.
@@ -29,10 +29,8 @@ public final class EventHub: Sendable {
     /// Creates a hub that sends a comment to every subscriber each `heartbeatInterval` seconds.
     public init(store: any JobStore, heartbeatInterval: Double = 15) {
         self.store = store
-        heartbeat = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "sleeve.events.heartbeat"))
-        heartbeat.schedule(deadline: .now() + heartbeatInterval, repeating: heartbeatInterval)
-        heartbeat.setEventHandler { [weak self] in self?.sendHeartbeat() }
-        heartbeat.resume()
+        heartbeat = RepeatingTimer(label: "sleeve.events.heartbeat")
+        heartbeat.start(interval: heartbeatInterval) { [weak self] in self?.sendHeartbeat() }
     }
 
     deinit {

@@ -14,6 +14,7 @@ public final class JobRunner: Sendable {
     private let workerCount: Int
     private let logger: Logger
     private let state = Mutex(State())
+    private let signal = WakeSignal()
 
     /// How many times a job is started before an interruption fails it.
     public let maxAttempts = 3
@@ -23,8 +24,6 @@ public final class JobRunner: Sendable {
 
     private struct State {
         var workers: [Task<Void, Never>] = []
-        var signals: [AsyncStream<Void>.Continuation] = []
-        var running: [String: Task<Void, Never>] = [:]
     }
 
     public init(
@@ -43,30 +42,21 @@ public final class JobRunner: Sendable {
         try rescueInterruptedJobs()
 
         for index in 0..<workerCount {
-            let (signal, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-            let worker = Task { [self] in await work(number: index, signal: signal) }
-            state.withLock { state in
-                state.workers.append(worker)
-                state.signals.append(continuation)
-            }
+            let worker = Task { [self] in await work(number: index) }
+            state.withLock { $0.workers.append(worker) }
         }
         notifyQueued()
     }
 
     /// Wakes idle workers because a job was queued.
     public func notifyQueued() {
-        let signals = state.withLock { $0.signals }
-        for signal in signals {
-            signal.yield()
-        }
+        signal.notify()
     }
 
     /// Stops the workers, cancelling running renders, and waits for them. Cancelled jobs stay `running` in the
     /// store, so the next start rescues them.
     public func stop() async {
         let workers = state.withLock { state in
-            state.signals.forEach { $0.finish() }
-            state.signals = []
             let workers = state.workers
             state.workers = []
             return workers
@@ -81,8 +71,7 @@ public final class JobRunner: Sendable {
 
     // MARK: - Workers
 
-    private func work(number: Int, signal: AsyncStream<Void>) async {
-        var wakeUps = signal.makeAsyncIterator()
+    private func work(number: Int) async {
         while !Task.isCancelled {
             let claimed: Job?
             do {
@@ -93,18 +82,8 @@ public final class JobRunner: Sendable {
             }
 
             guard let job = claimed else {
-                // Wait for a new job; a periodic look catches jobs queued by another process.
-                let woken = await withTaskGroup(of: Bool.self) { group in
-                    group.addTask { await wakeUps.next() != nil }
-                    group.addTask {
-                        try? await Task.sleep(for: .seconds(2))
-                        return true
-                    }
-                    let first = await group.next() ?? false
-                    group.cancelAll()
-                    return first
-                }
-                if !woken { return }
+                // A periodic look also finds jobs that another process queued.
+                await signal.wait(timeout: .seconds(2))
                 continue
             }
 
@@ -162,7 +141,7 @@ public final class JobRunner: Sendable {
         } catch {
             media.removeOutput(of: job.id)
             media.removeInputs(of: job.id)
-            let message = (error as? CustomStringConvertible)?.description ?? "\(error)"
+            let message = String(describing: error)
             job = recorder.currentJob()
             job.status = .failed
             job.error = message

@@ -11,7 +11,7 @@ public final class SleeveServer: Sendable {
     private let media: FolderMediaStore
     private let runner: JobRunner
     private let http: HTTPServer
-    private let sweeper: DispatchSourceTimer
+    private let sweeper = RepeatingTimer(label: "sleeve.retention")
     private let hub: EventHub
 
     /// Opens the data folder and the job store and prepares every part; ``start()`` begins serving.
@@ -52,7 +52,6 @@ public final class SleeveServer: Sendable {
                 ])
         }
 
-        sweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "sleeve.retention"))
     }
 
     /// The port the server listens on.
@@ -65,9 +64,7 @@ public final class SleeveServer: Sendable {
 
         let retention = configuration.retentionMinutes * 60
         let interval = min(60, max(0.2, retention / 4))
-        sweeper.schedule(deadline: .now() + interval, repeating: interval)
-        sweeper.setEventHandler { [self] in expireOutputs(olderThan: retention) }
-        sweeper.resume()
+        sweeper.start(interval: interval) { [self] in expireOutputs(olderThan: retention) }
 
         try http.start()
         logger.info(

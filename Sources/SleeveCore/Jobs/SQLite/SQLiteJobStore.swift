@@ -64,6 +64,7 @@ public final class SQLiteJobStore: JobStore {
 
     // MARK: - JobStore
 
+    @discardableResult
     public func insert(_ job: Job, events: [JobEvent]) throws -> [StoredEvent] {
         try withConnection { db in
             try db.transaction {
@@ -85,6 +86,7 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    @discardableResult
     public func update(_ job: Job, appending events: [JobEvent]) throws -> [StoredEvent] {
         try withConnection { db in
             try db.transaction {
@@ -102,6 +104,7 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    @discardableResult
     public func append(_ events: [JobEvent], to jobId: String) throws -> [StoredEvent] {
         try withConnection { db in
             try db.transaction { try Self.append(events, to: jobId, in: db) }
