@@ -49,9 +49,15 @@ let package = Package(
             dependencies: ["SleeveCore"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SleeveTestSupport",
+            dependencies: ["SleeveCore"],
+            path: "Tests/SleeveTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SleeveCore"],
+            dependencies: ["SleeveCore", "SleeveTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]
