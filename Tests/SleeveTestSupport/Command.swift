@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs a program with an argument array and collects its output; for tests.
 public struct Command {
     public struct Output: Sendable {
@@ -29,11 +33,12 @@ public struct Command {
 
         // Read both pipes while the program runs, so a full pipe never blocks it.
         let errorData = Locked(Data())
+        let errorDescriptor = error.fileHandleForReading.fileDescriptor
         let errorReader = Thread {
-            errorData.set(error.fileHandleForReading.readDataToEndOfFile())
+            errorData.set(readToEnd(errorDescriptor))
         }
         errorReader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let outputData = readToEnd(output.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         while !errorData.isSet { usleep(1_000) }
 
@@ -45,6 +50,21 @@ public struct Command {
                 description: "\(executable) \(arguments.joined(separator: " ")) exited with \(result.status): \(result.standardError.suffix(2_000))")
         }
         return result
+    }
+}
+
+/// Reads a descriptor until end of file, retrying reads that a signal interrupts. FileHandle's
+/// readDataToEndOfFile traps on EINTR in this Foundation, so tests read descriptors directly.
+func readToEnd(_ descriptor: Int32) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 {
+            data.append(contentsOf: buffer[0..<count])
+        } else if count == 0 || errno != EINTR {
+            return data
+        }
     }
 }
 
