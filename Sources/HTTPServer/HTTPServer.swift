@@ -32,6 +32,9 @@ public final class HTTPServer: Sendable {
     /// The interval between checks of suspended stream connections for clients that closed the socket.
     private static let sweepInterval = DispatchTimeInterval.seconds(1)
 
+    /// The time that ``stop()`` waits for the daemon to resume suspended stream connections.
+    private static let resumeTimeout = Duration.seconds(5)
+
     /// Creates a server; ``start()`` binds it.
     ///
     /// - Parameter accessLog: Called once per completed request, on a server thread.
@@ -130,7 +133,12 @@ public final class HTTPServer: Sendable {
         }
 
         daemon.sweepTimer.cancel()
-        core.beginStopping()
+        if !core.resumeStreamsForStop(timeout: Self.resumeTimeout) {
+            // NOTE: libmicrohttpd aborts the process if a connection is still suspended here. This happens only
+            // when a server thread stays busy (a blocking handler) for the whole timeout.
+            let message = "HTTPServer.stop: suspended stream connections were not resumed in time\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+        }
         MHD_stop_daemon(daemon.pointer)
         daemon.retainedCore.release()
     }
