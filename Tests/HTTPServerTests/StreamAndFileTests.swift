@@ -90,6 +90,18 @@ struct StreamAndFileTests {
         }
     }
 
+    @Test func streamSendsHeadersBeforeFirstEvent() throws {
+        let hub = StreamHub()
+        try withServer(handler: { _ in .respond(Self.eventStreamResponse(hub.subscribe())) }) { server in
+            let client = try TestClient(port: server.port, timeoutSeconds: 2)
+            try client.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let head = try client.readHead()
+            #expect(head.status == 200)
+            hub.all.first?.end()
+            #expect(try client.readChunk() == nil)
+        }
+    }
+
     @Test func stopWithOpenStreamReturnsPromptly() throws {
         let hub = StreamHub()
         var configuration = HTTPServerConfiguration()
