@@ -92,6 +92,33 @@ struct RequestResponseTests {
         #expect(request.contentLength == nil)
     }
 
+    @Test func headReturnsHeadersWithoutBody() throws {
+        try withServer(handler: { _ in .respond(.text(status: 200, "twelve bytes")) }) { server in
+            let client = try TestClient(port: server.port)
+            try client.send("HEAD /thing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let head = try client.readResponse(isHead: true)
+            #expect(head.status == 200)
+            #expect(head.headers["Content-Length"] == "12")
+            #expect(head.headers["X-Request-Id"] != nil)
+
+            // A body sent after the HEAD head would be read here as the status line.
+            let next = try client.get("/after")
+            #expect(next.text == "twelve bytes")
+        }
+    }
+
+    @Test func idleConnectionClosesAfterTimeout() throws {
+        try withServer(configure: { $0.connectionTimeoutSeconds = 1 }, handler: { _ in .respond(.init(status: 204)) }) {
+            server in
+            let client = try TestClient(port: server.port)
+            #expect(try client.get("/").status == 204)
+            let start = Date()
+            #expect(try client.readUntilClosed().isEmpty)
+            let seconds = Date().timeIntervalSince(start)
+            #expect(seconds > 0.5 && seconds < 4, "the idle connection closed after \(seconds) s")
+        }
+    }
+
     @Test func respondDrainsSmallBodyAndKeepsConnection() throws {
         try withServer(handler: { request in
             .respond(.text(status: 202, "ignored body of \(request.contentLength ?? -1)"))

@@ -294,3 +294,29 @@ func withTemporaryDirectory<Result>(_ body: (String) throws -> Result) throws ->
     defer { try? FileManager.default.removeItem(atPath: path) }
     return try body(path)
 }
+
+/// A receiver that rejects the body in beginPart, before any body byte is read.
+final class RejectingReceiver: HTTPBodyReceiver {
+    private let probe: ReceiverProbe
+
+    init(probe: ReceiverProbe) {
+        self.probe = probe
+    }
+
+    func beginPart(name: String, filename: String?, contentType: String?) throws {
+        throw HTTPError(status: 415, "unsupported media type")
+    }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) throws {}
+
+    func endPart() throws {}
+
+    func finish() -> HTTPResponse {
+        probe.update { $0.finishCount += 1 }
+        return HTTPResponse(status: 204)
+    }
+
+    func cancel() {
+        probe.update { $0.cancelCount += 1 }
+    }
+}

@@ -116,6 +116,34 @@ struct UploadTests {
         #expect(records.all.first?.errorDescription != nil)
     }
 
+    @Test func receiverErrorBeforeLargeBodySendsStatusThenCloses() throws {
+        let probe = ReceiverProbe()
+        try withServer(configure: { $0.maxDrainBytes = 1000 }, handler: { _ in
+            .receiveBody(RejectingReceiver(probe: probe))
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50000000\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 415)
+            #expect(try client.readUntilClosed().isEmpty)
+        }
+        #expect(probe.snapshot.cancelCount == 1)
+        #expect(probe.snapshot.finishCount == 0)
+    }
+
+    @Test func receiverErrorBeforeSmallBodyKeepsConnection() throws {
+        let probe = ReceiverProbe()
+        try withServer(handler: { request in
+            request.method == "POST" ? .receiveBody(RejectingReceiver(probe: probe)) : .respond(.text(status: 200, "ok"))
+        }) { server in
+            let client = try TestClient(port: server.port)
+            try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n0123456789")
+            #expect(try client.readResponse().status == 415)
+            #expect(try client.get("/next").status == 200)
+        }
+        #expect(probe.snapshot.cancelCount == 1)
+    }
+
     @Test func receiverInternalErrorSends500() throws {
         let probe = ReceiverProbe()
         let records = Recorder<HTTPAccessRecord>()

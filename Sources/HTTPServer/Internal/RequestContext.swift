@@ -136,7 +136,7 @@ final class RequestContext {
                 try receiver.beginPart(name: "", filename: nil, contentType: contentType)
                 currentPart = Part(name: "", filename: nil, byteCount: 0)
             } catch {
-                return fail(error)
+                return fail(error, firstCallConnection: connection)
             }
             return .YES
         }
@@ -145,7 +145,8 @@ final class RequestContext {
         postProcessor = MHD_create_post_processor(
             connection, Self.postProcessorBufferSize, postDataIteratorCallback, contextPointer)
         guard postProcessor != nil else {
-            return fail(HTTPError(status: 400, "invalid multipart/form-data request: the boundary is missing"))
+            let error = HTTPError(status: 400, "invalid multipart/form-data request: the boundary is missing")
+            return fail(error, firstCallConnection: connection)
         }
         return .YES
     }
@@ -269,17 +270,23 @@ final class RequestContext {
     // MARK: - Failure
 
     /// Handles an error while the body is still arriving: cancels the receiver, then drains the rest of the body
-    /// and sends the error's response when the rest fits in maxDrainBytes, or closes the connection at once.
-    private func fail(_ error: any Error) -> MHD_Result {
+    /// and sends the error's response when the rest fits in maxDrainBytes. Otherwise, on the first call the
+    /// response is sent without reading the body and the connection closes after it; on a later call the
+    /// daemon cannot send a response before the body ends, so the connection closes without one.
+    private func fail(_ error: any Error, firstCallConnection: OpaquePointer? = nil) -> MHD_Result {
         let response = response(for: error)
         cancelReceiver()
 
-        if let contentLength = request.contentLength, contentLength - bytesReceived > maxDrainBytes {
-            closeWithoutResponse(discarding: response)
-            return .NO
+        guard let contentLength = request.contentLength, contentLength - bytesReceived > maxDrainBytes else {
+            phase = .draining(response, budget: maxDrainBytes)
+            return .YES
         }
-        phase = .draining(response, budget: maxDrainBytes)
-        return .YES
+        if let firstCallConnection {
+            phase = .done
+            return queueNow(response, connection: firstCallConnection)
+        }
+        closeWithoutResponse(discarding: response)
+        return .NO
     }
 
     /// Handles an error after the whole body arrived: cancels the receiver and sends the error's response.
