@@ -50,7 +50,7 @@ public final class HTTPServer: Sendable {
         stop()
     }
 
-    /// The bound port, which is the real port when the configuration asks for port 0; 0 before ``start()``.
+    /// The bound port. It is the port the system picked when the configuration sets port 0, and 0 before ``start()``.
     public var port: Int {
         state.withLock { $0.port }
     }
@@ -163,10 +163,12 @@ public final class HTTPServer: Sendable {
             throw makeError("connectionLimit must be at least 1, not \(configuration.connectionLimit)")
         }
         guard (0...Int(Int32.max)).contains(configuration.connectionTimeoutSeconds) else {
-            throw makeError("connectionTimeoutSeconds must not be negative, not \(configuration.connectionTimeoutSeconds)")
+            throw makeError(
+                "connectionTimeoutSeconds must not be negative, not \(configuration.connectionTimeoutSeconds)")
         }
         guard configuration.connectionMemoryLimit >= 4096 else {
-            throw makeError("connectionMemoryLimit must be at least 4096 bytes, not \(configuration.connectionMemoryLimit)")
+            throw makeError(
+                "connectionMemoryLimit must be at least 4096 bytes, not \(configuration.connectionMemoryLimit)")
         }
         guard configuration.maxDrainBytes >= 0 else {
             throw makeError("maxDrainBytes must not be negative, not \(configuration.maxDrainBytes)")

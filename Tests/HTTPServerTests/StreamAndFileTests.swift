@@ -90,6 +90,48 @@ struct StreamAndFileTests {
         }
     }
 
+    @Test func streamWakeRacesLoseNoEvents() throws {
+        let hub = StreamHub()
+        let clientCount = 16
+        let eventCount = 200
+        try withServer(handler: { _ in .respond(Self.eventStreamResponse(hub.subscribe())) }) { server in
+            let clients = try (0..<clientCount).map { _ in try TestClient(port: server.port) }
+            for client in clients {
+                try client.send("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            }
+            #expect(waitUntil { hub.all.count == clientCount })
+
+            // Events are pushed without pauses from two threads, so wake-ups arrive while the server thread
+            // reads, suspends or resumes the same connection.
+            let streams = hub.all
+            let halves = [Array(streams[..<(clientCount / 2)]), Array(streams[(clientCount / 2)...])]
+            for half in halves {
+                Thread.detachNewThread {
+                    for number in 0..<eventCount {
+                        for stream in half {
+                            stream.push("\(number),")
+                        }
+                        if number % 20 == 0 {
+                            usleep(1_000)
+                        }
+                    }
+                    for stream in half {
+                        stream.end()
+                    }
+                }
+            }
+
+            let expected = (0..<eventCount).map { "\($0)," }.joined()
+            for client in clients {
+                let response = try client.readResponse()
+                #expect(response.status == 200)
+                #expect(response.text == expected)
+            }
+            #expect(waitUntil { server.openStreamCount == 0 })
+        }
+        #expect(hub.all.allSatisfy { $0.closeCount == 1 })
+    }
+
     @Test func streamSendsHeadersBeforeFirstEvent() throws {
         let hub = StreamHub()
         try withServer(handler: { _ in .respond(Self.eventStreamResponse(hub.subscribe())) }) { server in
@@ -146,15 +188,21 @@ struct StreamAndFileTests {
                 switch HTTPByteRange.parse(request.headers["Range"], length: length) {
                 case nil:
                     return .respond(
-                        HTTPResponse(status: 200, headers: headers, body: .file(descriptor: descriptor, offset: 0, length: length)))
+                        HTTPResponse(
+                            status: 200, headers: headers,
+                            body: .file(descriptor: descriptor, offset: 0, length: length)))
                 case .unsatisfiable:
                     close(descriptor)
                     headers.add("Content-Range", HTTPByteRange.unsatisfiable.contentRange(length: length))
                     return .respond(HTTPResponse(status: 416, headers: headers))
                 case .range(let offset, let count):
-                    headers.add("Content-Range", HTTPByteRange.range(offset: offset, length: count).contentRange(length: length))
+                    headers.add(
+                        "Content-Range", HTTPByteRange.range(offset: offset, length: count).contentRange(length: length)
+                    )
                     return .respond(
-                        HTTPResponse(status: 206, headers: headers, body: .file(descriptor: descriptor, offset: offset, length: count)))
+                        HTTPResponse(
+                            status: 206, headers: headers,
+                            body: .file(descriptor: descriptor, offset: offset, length: count)))
                 }
             }) { server in
                 let descriptorsBefore = openDescriptorCount()

@@ -16,7 +16,8 @@ struct UploadTests {
         let body = MultipartBody(parts: [
             MultipartPart(name: "title", bytes: Array("Blue Album".utf8)),
             MultipartPart(name: "cover", filename: "cover.jpg", contentType: "image/jpeg", bytes: cover),
-            MultipartPart(name: "track", filename: "01 Intro.flac", contentType: "audio/flac", patternLength: fileLength),
+            MultipartPart(
+                name: "track", filename: "01 Intro.flac", contentType: "audio/flac", patternLength: fileLength),
         ])
 
         try withTemporaryDirectory { directory in
@@ -93,9 +94,12 @@ struct UploadTests {
         let probe = ReceiverProbe()
         let records = Recorder<HTTPAccessRecord>()
         try withTemporaryDirectory { directory in
-            try withServer(configure: { $0.maxDrainBytes = 64 * 1024 }, accessLog: { records.append($0) }, handler: { _ in
-                .receiveBody(FileReceiver(directory: directory, probe: probe, failAfterBytes: 64 * 1024))
-            }) { server in
+            try withServer(
+                configure: { $0.maxDrainBytes = 64 * 1024 }, accessLog: { records.append($0) },
+                handler: { _ in
+                    .receiveBody(FileReceiver(directory: directory, probe: probe, failAfterBytes: 64 * 1024))
+                }
+            ) { server in
                 let client = try TestClient(port: server.port)
                 let length = 8 * 1024 * 1024
                 try client.send(
@@ -118,9 +122,12 @@ struct UploadTests {
 
     @Test func receiverErrorBeforeLargeBodySendsStatusThenCloses() throws {
         let probe = ReceiverProbe()
-        try withServer(configure: { $0.maxDrainBytes = 1000 }, handler: { _ in
-            .receiveBody(RejectingReceiver(probe: probe))
-        }) { server in
+        try withServer(
+            configure: { $0.maxDrainBytes = 1000 },
+            handler: { _ in
+                .receiveBody(RejectingReceiver(probe: probe))
+            }
+        ) { server in
             let client = try TestClient(port: server.port)
             try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 50000000\r\n\r\n")
             let response = try client.readResponse()
@@ -134,7 +141,8 @@ struct UploadTests {
     @Test func receiverErrorBeforeSmallBodyKeepsConnection() throws {
         let probe = ReceiverProbe()
         try withServer(handler: { request in
-            request.method == "POST" ? .receiveBody(RejectingReceiver(probe: probe)) : .respond(.text(status: 200, "ok"))
+            request.method == "POST"
+                ? .receiveBody(RejectingReceiver(probe: probe)) : .respond(.text(status: 200, "ok"))
         }) { server in
             let client = try TestClient(port: server.port)
             try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n0123456789")
@@ -148,12 +156,15 @@ struct UploadTests {
         let probe = ReceiverProbe()
         let records = Recorder<HTTPAccessRecord>()
         try withTemporaryDirectory { directory in
-            try withServer(accessLog: { records.append($0) }, handler: { _ in
-                .receiveBody(
-                    FileReceiver(
-                        directory: directory, probe: probe, failAfterBytes: 10,
-                        failure: TestFailure("disk full")))
-            }) { server in
+            try withServer(
+                accessLog: { records.append($0) },
+                handler: { _ in
+                    .receiveBody(
+                        FileReceiver(
+                            directory: directory, probe: probe, failAfterBytes: 10,
+                            failure: TestFailure("disk full")))
+                }
+            ) { server in
                 let client = try TestClient(port: server.port)
                 try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n")
                 try client.send([UInt8](repeating: 1, count: 100))
@@ -210,7 +221,9 @@ struct UploadTests {
             #expect(response.status == 200)
             #expect(response.text == #"{"byteCount":\#(chunks.joined().utf8.count)}"#)
         }
-        #expect(bodies.all.first.map { String(decoding: $0, as: UTF8.self) } == "first,second," + String(repeating: "x", count: 40_000))
+        #expect(
+            bodies.all.first.map { String(decoding: $0, as: UTF8.self) } == "first,second,"
+                + String(repeating: "x", count: 40_000))
         #expect(probe.snapshot.parts.map(\.name) == [""])
         #expect(probe.snapshot.parts.first?.contentType == "text/plain")
     }
@@ -230,6 +243,29 @@ struct UploadTests {
             #expect(response.status == 200)
         }
         #expect(bodies.all == [Array("hello".utf8)])
+    }
+
+    @Test func stopDuringUploadCancelsReceiver() throws {
+        let probe = ReceiverProbe()
+        try withTemporaryDirectory { directory in
+            var configuration = HTTPServerConfiguration()
+            configuration.port = 0
+            let server = HTTPServer(
+                configuration: configuration,
+                handler: ClosureHandler { _ in .receiveBody(FileReceiver(directory: directory, probe: probe)) })
+            try server.start()
+            defer { server.stop() }
+
+            let client = try TestClient(port: server.port)
+            try client.send("POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n")
+            try client.send(patternBlock(0))
+            #expect(waitUntil { probe.snapshot.bytesReceived > 0 })
+
+            server.stop()
+            #expect(probe.snapshot.cancelCount == 1)
+            #expect(probe.snapshot.finishCount == 0)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        }
     }
 
     @Test func clientAbortMidUploadCancelsReceiver() throws {

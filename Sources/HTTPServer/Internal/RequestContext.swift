@@ -270,9 +270,11 @@ final class RequestContext {
     // MARK: - Failure
 
     /// Handles an error while the body is still arriving: cancels the receiver, then drains the rest of the body
-    /// and sends the error's response when the rest fits in maxDrainBytes. Otherwise, on the first call the
-    /// response is sent without reading the body and the connection closes after it; on a later call the
-    /// daemon cannot send a response before the body ends, so the connection closes without one.
+    /// and sends the error's response when the rest fits in maxDrainBytes.
+    ///
+    /// A longer rest is not read. On the first call the response is sent at once and the connection closes after
+    /// it. On a later call the daemon cannot send a response before the body ends, so the connection closes
+    /// without one.
     private func fail(_ error: any Error, firstCallConnection: OpaquePointer? = nil) -> MHD_Result {
         let response = response(for: error)
         cancelReceiver()

@@ -162,7 +162,7 @@ final class StreamConnection: Sendable {
         state.withLock { $0.connection != nil && ($0.isSuspended || $0.isAwaitingResume) }
     }
 
-    /// Handles the response's free callback: forgets the connection and closes the body.
+    /// Handles the response's free callback: clears the connection pointer and closes the body.
     func free() {
         state.withLock { state in
             state.connection = nil
