@@ -230,4 +230,45 @@ struct StreamAndFileTests {
             }
         }
     }
+
+    @Test func fileResponseHandlesRangesAndMissingFiles() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/track.flac"
+            let content = (0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 17 &+ 1) }
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(content)))
+
+            try withServer(handler: { request in
+                .respond(.file(path: directory + request.path, contentType: "audio/flac", request: request))
+            }) { server in
+                let descriptorsBefore = openDescriptorCount()
+                let client = try TestClient(port: server.port)
+
+                let whole = try client.get("/track.flac")
+                #expect(whole.status == 200)
+                #expect(whole.headers["Content-Type"] == "audio/flac")
+                #expect(whole.headers["Accept-Ranges"] == "bytes")
+                #expect(whole.body == content)
+
+                let partial = try client.get("/track.flac", headers: ["Range: bytes=4990-"])
+                #expect(partial.status == 206)
+                #expect(partial.headers["Content-Range"] == "bytes 4990-4999/5000")
+                #expect(partial.body == Array(content[4990...]))
+
+                let conditional = try client.get(
+                    "/track.flac", headers: ["Range: bytes=0-9", "If-Range: \"some-etag\""])
+                #expect(conditional.status == 200)
+                #expect(conditional.body.count == content.count)
+
+                let unsatisfiable = try client.get("/track.flac", headers: ["Range: bytes=6000-7000"])
+                #expect(unsatisfiable.status == 416)
+                #expect(unsatisfiable.headers["Content-Range"] == "bytes */5000")
+
+                #expect(try client.get("/missing.flac").status == 404)
+                #expect(try client.get("/").status == 404)
+
+                client.close()
+                #expect(waitUntil { openDescriptorCount() <= descriptorsBefore })
+            }
+        }
+    }
 }
