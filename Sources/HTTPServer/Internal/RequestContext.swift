@@ -97,8 +97,9 @@ final class RequestContext {
 
     /// Handles the request-completed callback: cancels an unfinished receiver and writes the access record.
     func complete(terminationCode: MHD_RequestTerminationCode) {
-        if receiver != nil, errorDescription == nil, terminationCode != .REQUEST_TERMINATED_COMPLETED_OK {
-            errorDescription = "request ended before its body was complete (\(describe(terminationCode)))"
+        if errorDescription == nil, terminationCode != .REQUEST_TERMINATED_COMPLETED_OK {
+            let stage = receiver != nil ? "before its body was complete" : "before its response was sent"
+            errorDescription = "request ended \(stage) (\(describe(terminationCode)))"
         }
         cancelReceiver()
 
@@ -224,8 +225,10 @@ final class RequestContext {
     }
 
     /// Delivers post processor output to the receiver, starting a new part when the key or filename changes or
-    /// when offset 0 arrives after data. The iterator can be called twice with offset 0 for one part, once with
+    /// when data at offset 0 follows data. The iterator can be called twice with offset 0 for one part, once with
     /// no data, so offset 0 alone does not mark a new part.
+    ///
+    /// NOTE: Two consecutive empty parts with the same name and filename reach the receiver as one part.
     func receivePostData(
         key: UnsafePointer<CChar>?,
         filename: UnsafePointer<CChar>?,
@@ -244,7 +247,8 @@ final class RequestContext {
         do {
             let isNewPart =
                 currentPart.map { part in
-                    part.name != name || part.filename != partFilename || (offset == 0 && part.byteCount > 0)
+                    part.name != name || part.filename != partFilename
+                        || (offset == 0 && size > 0 && part.byteCount > 0)
                 } ?? true
             if isNewPart {
                 if currentPart != nil {
