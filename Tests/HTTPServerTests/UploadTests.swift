@@ -60,6 +60,32 @@ struct UploadTests {
         }
     }
 
+    @Test func multipartRepeatedNamesArriveAsSeparateParts() throws {
+        let probe = ReceiverProbe()
+        let body = MultipartBody(parts: [
+            MultipartPart(name: "tracks", filename: "a.flac", bytes: Array("first".utf8)),
+            MultipartPart(name: "tracks", filename: "b.flac", bytes: Array("second".utf8)),
+            MultipartPart(name: "tracks", filename: "b.flac", bytes: Array("third".utf8)),
+            MultipartPart(name: "empty", filename: "none.flac"),
+        ])
+        try withTemporaryDirectory { directory in
+            try withServer(handler: { _ in .receiveBody(FileReceiver(directory: directory, probe: probe)) }) { server in
+                let client = try TestClient(port: server.port)
+                try client.send(
+                    "POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: multipart/form-data; boundary=\(body.boundary)\r\n"
+                        + "Content-Length: \(body.contentLength)\r\n\r\n")
+                try body.send(to: client)
+                #expect(try client.readResponse().status == 201)
+
+                let parts = probe.snapshot.parts
+                #expect(parts.map(\.filename) == ["a.flac", "b.flac", "b.flac", "none.flac"])
+                let contents = parts.map { (try? String(contentsOfFile: $0.path, encoding: .utf8)) ?? "?" }
+                #expect(contents == ["first", "second", "third", ""])
+            }
+        }
+    }
+
     @Test func receiverErrorWithSmallRemainderSendsErrorStatus() throws {
         let probe = ReceiverProbe()
         try withTemporaryDirectory { directory in

@@ -118,6 +118,9 @@ final class StreamConnection: Sendable {
 
     /// Peeks at the socket of a suspended connection and resumes the connection when the client has closed it.
     /// The next read then ends the response with an error, and the daemon closes the connection.
+    ///
+    /// NOTE: A client that only shuts down its sending side looks closed here. A client that sent unread bytes
+    /// before closing looks open until the next write to it fails.
     func resumeIfPeerClosed() {
         state.withLock { state in
             guard state.isSuspended, !state.isStopping, let connection = state.connection else {
