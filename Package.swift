@@ -24,6 +24,7 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(name: "CSystemShims"),
         .target(
             name: "HTTPServer",
             dependencies: ["CMicroHTTPD"],
@@ -31,7 +32,7 @@ let package = Package(
         ),
         .target(
             name: "SleeveCore",
-            dependencies: ["HTTPServer", "CSQLite"],
+            dependencies: ["HTTPServer", "CSQLite", "CSystemShims"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

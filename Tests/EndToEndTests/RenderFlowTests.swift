@@ -47,13 +47,13 @@ import Testing
 
         try await withTestServer { server in
             let client = server.client
-            let accepted = try client.request("POST", "/api/render", form: album.form)
+            let accepted = try await client.request("POST", "/api/render", form: album.form)
             #expect(accepted.status == 202, "\(accepted.text)")
             let jobId = try #require(accepted.json["jobId"] as? String)
             #expect(UUID(uuidString: jobId) != nil)
 
             // The stream closes by itself after the final event.
-            let raw = try client.eventStream("/api/render/\(jobId)/log")
+            let raw = try await client.eventStream("/api/render/\(jobId)/log")
             let events = ParsedEvent.parse(raw)
             #expect(events.allSatisfy { $0.id != nil }, "every event carries an id")
             let ids = events.compactMap(\.id)
@@ -67,7 +67,7 @@ import Testing
             #expect(tracklist.hasPrefix("0:00 Opening \"Night\"\n"))
             #expect(tracklist.contains("0:02 Ünïcode - Café; 50% {x}"))
 
-            let status = try client.request("GET", "/api/render/\(jobId)")
+            let status = try await client.request("GET", "/api/render/\(jobId)")
             #expect(status.status == 200)
             #expect(status.json["status"] as? String == "done")
             #expect(status.json["percent"] as? Double == 100)
@@ -84,7 +84,7 @@ import Testing
                 #expect(abs(measured - nominal) < 0.06, "decoded \(measured) s for a \(nominal) s tone")
             }
 
-            let download = try client.request("GET", "/api/render/\(jobId)/download")
+            let download = try await client.request("GET", "/api/render/\(jobId)/download")
             #expect(download.status == 200)
             #expect(download.headers["content-type"] == "video/mp4")
             #expect(download.headers["content-length"] == "\(download.body.count)")
@@ -95,30 +95,30 @@ import Testing
             try download.body.write(to: video)
             try Self.checkVideo(video, width: 640, height: 360, durations: durations, starts: starts)
 
-            let partial = try client.request("GET", "/api/render/\(jobId)/download", headers: ["Range": "bytes=0-99"])
+            let partial = try await client.request("GET", "/api/render/\(jobId)/download", headers: ["Range": "bytes=0-99"])
             #expect(partial.status == 206)
             #expect(partial.body.count == 100)
             #expect(partial.headers["content-range"] == "bytes 0-99/\(download.body.count)")
-            let beyond = try client.request(
+            let beyond = try await client.request(
                 "GET", "/api/render/\(jobId)/download", headers: ["Range": "bytes=\(download.body.count + 10)-"])
             #expect(beyond.status == 416)
             #expect(beyond.headers["content-range"] == "bytes */\(download.body.count)")
 
-            let text = try client.request("GET", "/api/render/\(jobId)/tracklist.txt")
+            let text = try await client.request("GET", "/api/render/\(jobId)/tracklist.txt")
             #expect(text.status == 200)
             #expect(text.text == tracklist + "\n")
 
             // A client that comes after the end gets the whole history, then the stream closes.
-            let late = ParsedEvent.parse(try client.eventStream("/api/render/\(jobId)/log", timeout: 20))
+            let late = ParsedEvent.parse(try await client.eventStream("/api/render/\(jobId)/log", timeout: 20))
             #expect(late == events)
             // One that reconnects with the final event's id is told with 204 that nothing more will come.
-            let finished = try client.request(
+            let finished = try await client.request(
                 "GET", "/api/render/\(jobId)/log", headers: ["Last-Event-ID": "\(done.id!)"])
             #expect(finished.status == 204)
             // One that reconnects from the middle gets only what it missed.
             let middle = events[events.count / 2]
             let resumed = ParsedEvent.parse(
-                try client.eventStream("/api/render/\(jobId)/log", lastEventId: middle.id, timeout: 20))
+                try await client.eventStream("/api/render/\(jobId)/log", lastEventId: middle.id, timeout: 20))
             #expect(resumed == Array(events[(events.count / 2 + 1)...]))
 
             #expect(server.storedFiles().filter { $0.contains("input") }.isEmpty, "inputs are removed after the render")

@@ -32,8 +32,8 @@ import Testing
     private func expectRejected(
         _ form: [(String, CurlClient.FormPart)], status: Int, field: String?, on server: TestServer,
         headers: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let response = try server.client.request("POST", "/api/render", headers: headers, form: form)
+    ) async throws {
+        let response = try await server.client.request("POST", "/api/render", headers: headers, form: form)
         #expect(response.status == status, "\(response.text)", sourceLocation: sourceLocation)
         #expect(response.headers["content-type"]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
         let message = response.json["error"] as? String ?? ""
@@ -45,7 +45,7 @@ import Testing
     @Test func missingMetaIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [("audio_0", .file(inputs.mp3)), ("image_0", .file(inputs.png))], status: 400, field: "meta", on: server)
         }
     }
@@ -53,7 +53,7 @@ import Testing
     @Test func invalidMetaJSONIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [("meta", .text("{tracks:")), ("audio_0", .file(inputs.mp3)), ("image_0", .file(inputs.png))],
                 status: 400, field: "meta", on: server)
         }
@@ -62,7 +62,7 @@ import Testing
     @Test func outOfRangeSizeIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [
                     ("meta", .text(#"{"tracks":[{}],"width":99999}"#)), ("audio_0", .file(inputs.mp3)),
                     ("image_0", .file(inputs.png)),
@@ -74,7 +74,7 @@ import Testing
     @Test func trackWithoutAudioIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [
                     ("meta", .text(#"{"tracks":[{},{}]}"#)), ("audio_0", .file(inputs.mp3)),
                     ("image_0", .file(inputs.png)),
@@ -86,7 +86,7 @@ import Testing
     @Test func fileForMissingTrackIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [
                     ("meta", .text(Self.oneTrack)), ("audio_0", .file(inputs.mp3)), ("image_0", .file(inputs.png)),
                     ("image_1", .file(inputs.png)),
@@ -98,7 +98,7 @@ import Testing
     @Test func unknownFieldIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [("meta", .text(Self.oneTrack)), ("audio_0", .file(inputs.mp3)), ("cover", .file(inputs.png))],
                 status: 400, field: "cover", on: server)
         }
@@ -107,7 +107,7 @@ import Testing
     @Test func textAsAudioIsUnsupported() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [
                     ("meta", .text(Self.oneTrack)),
                     ("audio_0", .file(inputs.text, filename: "song.mp3", contentType: "audio/mpeg")),
@@ -120,7 +120,7 @@ import Testing
     @Test func audioAsImageIsUnsupported() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [
                     ("meta", .text(Self.oneTrack)), ("audio_0", .file(inputs.mp3)),
                     ("image_0", .file(inputs.wav, filename: "cover.png", contentType: "image/png")),
@@ -132,7 +132,7 @@ import Testing
     @Test func albumWithoutCoverIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [("meta", .text(Self.oneTrack)), ("audio_0", .file(inputs.mp3))], status: 400, field: "image_0",
                 on: server)
         }
@@ -143,7 +143,7 @@ import Testing
         let empty = inputs.folder.url.appendingPathComponent("empty.mp3")
         try Data().write(to: empty)
         try await withTestServer { server in
-            try expectRejected(
+            try await expectRejected(
                 [("meta", .text(Self.oneTrack)), ("audio_0", .file(empty)), ("image_0", .file(inputs.png))],
                 status: 400, field: "audio_0", on: server)
         }
@@ -154,7 +154,7 @@ import Testing
         let large = inputs.folder.url.appendingPathComponent("large.wav")
         try TestMedia.tone(large, seconds: 8, frequency: 440)  // about 1.4 MiB
         try await withTestServer(configure: { $0.maxFileMebibytes = 1 }) { server in
-            try expectRejected(
+            try await expectRejected(
                 [("meta", .text(Self.oneTrack)), ("audio_0", .file(large)), ("image_0", .file(inputs.png))],
                 status: 413, field: "audio_0", on: server)
         }
@@ -163,7 +163,7 @@ import Testing
     @Test func declaredLengthOverLimitIsAnsweredEarly() async throws {
         try await withTestServer(configure: { $0.maxTotalMebibytes = 1 }) { server in
             // Content-Length alone decides: the 413 comes before any body byte is read.
-            let response = try server.client.request(
+            let response = try await server.client.request(
                 "POST", "/api/render",
                 headers: ["Content-Type": "multipart/form-data; boundary=x", "Content-Length": "\(5 << 20)"],
                 timeout: 10)
@@ -174,7 +174,7 @@ import Testing
 
     @Test func nonMultipartIsUnsupported() async throws {
         try await withTestServer { server in
-            let response = try server.client.request(
+            let response = try await server.client.request(
                 "POST", "/api/render", headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
             #expect(response.status == 415)
             #expect(server.storedFiles().isEmpty)
@@ -185,7 +185,7 @@ import Testing
         try await withTestServer { server in
             let id = UUID().uuidString.lowercased()
             for path in ["/api/render/\(id)", "/api/render/\(id)/log", "/api/render/\(id)/download", "/api/render/nope"] {
-                let response = try server.client.request("GET", path)
+                let response = try await server.client.request("GET", path)
                 #expect(response.status == 404, "\(path)")
                 #expect(response.json["error"] is String, "\(path)")
             }

@@ -16,6 +16,10 @@ public struct Command {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// Runs `executable` (a path, or a name looked up in PATH) and waits for it.

@@ -28,9 +28,26 @@ public struct CurlClient: Sendable {
     }
 
     /// Sends a request and returns the final response.
+    ///
+    /// curl runs on a thread of its own, so a waiting test never holds one of the few threads of Swift's
+    /// cooperative pool that the server's job runner needs too.
     public func request(
         _ method: String, _ path: String, headers: [String: String] = [:], form: [(String, FormPart)] = [],
         body: Data? = nil, timeout: Double = 60
+    ) async throws -> Response {
+        let form = form.map { Field(name: $0.0, part: $0.1) }
+        return try await onOwnThread {
+            try blockingRequest(method, path, headers: headers, form: form, body: body, timeout: timeout)
+        }
+    }
+
+    private struct Field: Sendable {
+        var name: String
+        var part: FormPart
+    }
+
+    private func blockingRequest(
+        _ method: String, _ path: String, headers: [String: String], form: [Field], body: Data?, timeout: Double
     ) throws -> Response {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -48,8 +65,9 @@ public struct CurlClient: Sendable {
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
             arguments += ["-H", "\(name): \(value)"]
         }
-        for (name, part) in form {
-            switch part {
+        for field in form {
+            let name = field.name
+            switch field.part {
             case .text(let value):
                 arguments += ["--form-string", "\(name)=\(value)"]
             case .file(let url, let filename, let contentType):
@@ -77,7 +95,11 @@ public struct CurlClient: Sendable {
     }
 
     /// Reads an event stream until the server closes it or `timeout` passes, and returns the raw text.
-    public func eventStream(_ path: String, lastEventId: Int64? = nil, timeout: Double = 120) throws -> String {
+    public func eventStream(_ path: String, lastEventId: Int64? = nil, timeout: Double = 120) async throws -> String {
+        try await onOwnThread { try blockingEventStream(path, lastEventId: lastEventId, timeout: timeout) }
+    }
+
+    private func blockingEventStream(_ path: String, lastEventId: Int64?, timeout: Double) throws -> String {
         var arguments = ["-sN", "--max-time", String(timeout), "-H", "Accept: text/event-stream"]
         if let lastEventId {
             arguments += ["-H", "Last-Event-ID: \(lastEventId)"]
@@ -134,5 +156,12 @@ public struct ParsedEvent: Sendable, Equatable {
             }
         }
         return events
+    }
+}
+
+/// Runs blocking work on a new thread and returns its result to the awaiting task.
+public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }

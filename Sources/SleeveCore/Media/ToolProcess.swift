@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import Synchronization
 
@@ -235,6 +236,9 @@ enum ToolProcess {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&fileActions, outputFD, 1)
         posix_spawn_file_actions_adddup2(&fileActions, errorFD, 2)
+        // Descriptors opened without O_CLOEXEC elsewhere in the process (client sockets, the database, pipes of
+        // other children) must not leak into the tool, where they would outlive it or keep a pipe open.
+        sleeve_spawn_close_from(&fileActions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
