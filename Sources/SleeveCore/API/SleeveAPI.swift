@@ -48,6 +48,10 @@ public struct SleeveAPI: HTTPHandler {
             default: throw APIError.notFound("No such endpoint: \(request.path).")
             }
 
+        case ["api", "probe"]:
+            try requireMethod(request, "POST")
+            return try startProbe(request)
+
         case ["healthz"]:
             return .respond(.json(status: 200, ["status": "ok"]))
 
@@ -119,6 +123,26 @@ public struct SleeveAPI: HTTPHandler {
             UploadReceiver(folder: folder, limits: limits, media: services.media) { upload throws(APIError) in
                 try submission.submit(upload)
             })
+    }
+
+    // MARK: - Probe
+
+    private func startProbe(_ request: HTTPRequest) throws -> HTTPAction {
+        if let length = request.contentLength, length > services.limits.maxFileBytes + (1 << 20) {
+            return .reject(
+                APIError(
+                    status: 413,
+                    "The file is \(UploadReceiver.mebibytes(length)), more than the limit of \(UploadReceiver.mebibytes(services.limits.maxFileBytes)) per file.",
+                    field: "file"
+                ).response)
+        }
+        let contentType = request.headers["Content-Type"] ?? ""
+        guard contentType.lowercased().hasPrefix("multipart/form-data") else {
+            return .respond(
+                APIError(status: 415, "POST /api/probe takes multipart/form-data with one field named \"file\".")
+                    .response)
+        }
+        return .receiveBody(ProbeReceiver(folder: try services.media.makeUploadFolder(), services: services))
     }
 
     // MARK: - Cancel
