@@ -84,10 +84,14 @@ import Testing
         let expected = """
             ffconcat version 1.0
             file clip-0.mp4
+            duration 10.000000
             file clip-0.mp4
+            duration 10.000000
             file clip-0.mp4
+            duration 5.000000
             outpoint 4.983333
             file clip-0.mp4
+            duration 2.000000
             outpoint 1.983333
 
             """

@@ -299,7 +299,8 @@ public struct RenderPlan: Sendable, Equatable {
             "-i", audioPath,
             "-f", "ffmetadata", "-i", chaptersPath,
             "-map", "0:v:0", "-map", "1:a:0",
-            "-map_metadata", "-1", "-map_chapters", "2",
+            // Chapter titles are chapter metadata: "-map_metadata 2" keeps them, "-map_metadata -1" would drop them.
+            "-map_metadata", "2", "-map_chapters", "2",
             "-c", "copy",
             "-movflags", "+faststart",
             "-f", "mp4", outputPath,
@@ -309,6 +310,9 @@ public struct RenderPlan: Sendable, Equatable {
     // MARK: - Files
 
     /// Builds the concat list: whole clips as often as they fit, then the clip cut after the remaining frames.
+    ///
+    /// Every entry states its exact duration, because the concat demuxer otherwise starts the next entry at the
+    /// outpoint, which is half a frame early.
     static func concatList(tracks: [Track], clips: [Clip], fps: Int) -> String {
         var text = "ffconcat version 1.0\n"
         for track in tracks {
@@ -318,13 +322,16 @@ public struct RenderPlan: Sendable, Equatable {
             let clip = clips[clipIndex]
             let wholeRepeats = track.frameCount / clip.frameCount
             let remainder = track.frameCount % clip.frameCount
+            let clipDuration = formatSeconds(Double(clip.frameCount) / Double(fps))
             for _ in 0..<wholeRepeats {
-                text += "file \(clip.fileName)\n"
+                text += "file \(clip.fileName)\nduration \(clipDuration)\n"
             }
             if remainder > 0 {
                 // An outpoint of exactly remainder/fps lets one more frame through; half a frame earlier is exact.
                 let outpoint = (Double(remainder) - 0.5) / Double(fps)
-                text += "file \(clip.fileName)\noutpoint \(formatSeconds(outpoint))\n"
+                let duration = Double(remainder) / Double(fps)
+                text += "file \(clip.fileName)\nduration \(formatSeconds(duration))\n"
+                text += "outpoint \(formatSeconds(outpoint))\n"
             }
         }
         return text

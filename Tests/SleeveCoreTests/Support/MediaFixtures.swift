@@ -37,7 +37,7 @@ enum MediaFixtures {
             case .wav: ["-c:a", "pcm_s16le"]
             case .ogg: ["-c:a", "libvorbis", "-q:a", "3"]
             case .opus: ["-c:a", "libopus", "-b:a", "64k"]
-            case .aiff: ["-c:a", "pcm_s16be"]
+            case .aiff: ["-c:a", "pcm_s16be", "-write_id3v2", "1"]
             }
         }
     }
@@ -147,11 +147,11 @@ enum MediaFixtures {
         try run(tool: "ffprobe", ["-hide_banner", "-loglevel", "error"] + arguments)
     }
 
-    /// Decodes one frame at `time` and returns the RGB colour of the pixel at (x, y).
+    /// Decodes one frame at `time` and returns the RGB colour of the pixel at (x, y), where x and y are even.
     static func pixelColour(of video: URL, at time: Double, x: Int, y: Int) throws -> (red: Int, green: Int, blue: Int) {
         let data = try runFFmpeg([
             "-ss", String(format: "%.4f", time), "-i", video.path, "-frames:v", "1",
-            "-vf", "crop=1:1:\(x):\(y)", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            "-vf", "crop=2:2:\(x):\(y)", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
         ])
         guard data.count >= 3 else {
             throw Failure(description: "ffmpeg returned no frame at \(time) s of \(video.path)")
