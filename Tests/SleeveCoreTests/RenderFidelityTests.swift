@@ -55,7 +55,12 @@ extension MediaToolTests {
             var tracks: [RenderTrack] = []
             for index in audio.indices {
                 let info = try probe.probeAudio(at: audio[index])
-                tracks.append(RenderTrack(audio: audio[index], cover: covers[index], title: titles[index], duration: info.duration))
+                tracks.append(
+                    RenderTrack(
+                        audio: audio[index], cover: covers[index], title: titles[index], duration: info.duration,
+                        sampleRate: info.sampleRate
+                    )
+                )
             }
             let total = tracks.map(\.duration).reduce(0, +)
             let options = RenderOptions(width: 320, height: 180, fps: 30, background: "#000040", audioBitrate: 128)

@@ -188,6 +188,15 @@ import Testing
         #expect(arguments.last == "/tmp/work/audio.m4a")
     }
 
+    @Test func sharedSampleRateAvoidsResampling() {
+        #expect(RenderPlan.chooseSampleRate([44100, 44100]) == 44100)
+        #expect(RenderPlan.chooseSampleRate([48000]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([44100, 48000]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([44100, nil]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([nil]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([22050, 22050]) == 48000)
+    }
+
     @Test func invalidInputsThrow() {
         let cases: [([RenderTrack], RenderOptions)] = [
             ([], RenderOptions()),

@@ -36,8 +36,8 @@ public struct RenderPlan: Sendable, Equatable {
 
     /// Longest clip in frames; tracks longer than this repeat the clip.
     public static let maximumClipFrames = 300
-    /// Sample rate that every track is resampled to before the joined audio is encoded.
-    public static let audioSampleRate = 48000
+    /// Sample rate of the output audio when the tracks do not share one rate of 44100 or 48000 Hz.
+    public static let defaultAudioSampleRate = 48000
 
     public static let audioFileName = "audio.m4a"
     public static let concatListFileName = "video.ffconcat"
@@ -48,6 +48,8 @@ public struct RenderPlan: Sendable, Equatable {
     public private(set) var clips: [Clip]
     /// Sum of the track durations in seconds.
     public private(set) var totalDuration: Double
+    /// Sample rate of the output audio in Hz; every track is resampled to it.
+    public private(set) var audioSampleRate: Int
     /// `round(totalDuration × fps)`, which equals the sum of the track frame counts.
     public private(set) var totalFrames: Int
 
@@ -146,12 +148,14 @@ public struct RenderPlan: Sendable, Equatable {
                     backgroundHex: backgroundHex,
                     outputPath: workDirectory.appendingPathComponent(fileName).path
                 ),
-                weight: 0.3 + Double(frameCount) * pixelScale / 250
+                weight: 0.3 + Double(frameCount) * pixelScale / 200
             )
         }
 
+        audioSampleRate = Self.chooseSampleRate(renderTracks.map(\.sampleRate))
         audioArguments = Self.audioArguments(
             inputs: renderTracks.map { Self.absolutePath($0.audio) },
+            sampleRate: audioSampleRate,
             bitrate: options.audioBitrate,
             outputPath: workDirectory.appendingPathComponent(Self.audioFileName).path
         )
@@ -233,15 +237,15 @@ public struct RenderPlan: Sendable, Equatable {
         }
 
         let size = "\(options.width)x\(options.height)"
-        // The cover is fitted inside the frame, drawn over the background in RGB (which applies any alpha), then
-        // the single composed frame is repeated and converted to BT.709 limited-range YUV 4:2:0.
+        // The cover is fitted inside the frame and drawn over the background in RGB, which applies any alpha.
+        // The single composed frame is converted to BT.709 limited-range YUV 4:2:0 once, then repeated.
         let graph = [
             "[0:v:0]scale=w=\(options.width):h=\(options.height):force_original_aspect_ratio=decrease"
                 + ":force_divisible_by=2:flags=\(scaleFlags),format=rgba[cover]",
             "color=c=0x\(backgroundHex):s=\(size):r=\(options.fps),format=rgb24[background]",
             "[background][cover]overlay=x=(W-w)/2:y=(H-h)/2:format=rgb:shortest=1,trim=end_frame=1"
-                + ",loop=loop=\(frameCount - 1):size=1:start=0,setpts=N"
-                + ",scale=out_color_matrix=bt709:out_range=tv:flags=\(scaleFlags),format=yuv420p[video]",
+                + ",scale=out_color_matrix=bt709:out_range=tv:flags=\(scaleFlags),format=yuv420p"
+                + ",loop=loop=\(frameCount - 1):size=1:start=0,setpts=N[video]",
         ].joined(separator: ";")
 
         // One IDR frame then P-frames only, so the clip can be cut after any frame; stitchable keeps the
@@ -261,7 +265,17 @@ public struct RenderPlan: Sendable, Equatable {
         ]
     }
 
-    static func audioArguments(inputs: [String], bitrate: Int, outputPath: String) -> [String] {
+    /// Returns the rate that all tracks share when it is 44100 or 48000 Hz, which avoids resampling, else 48000.
+    static func chooseSampleRate(_ rates: [Int?]) -> Int {
+        guard let first = rates.first ?? nil, [44100, 48000].contains(first),
+            rates.allSatisfy({ $0 == first })
+        else {
+            return defaultAudioSampleRate
+        }
+        return first
+    }
+
+    static func audioArguments(inputs: [String], sampleRate: Int, bitrate: Int, outputPath: String) -> [String] {
         var arguments = commonArguments
         for path in inputs {
             arguments += ["-i", path]
@@ -272,8 +286,8 @@ public struct RenderPlan: Sendable, Equatable {
         var labels = ""
         for index in inputs.indices {
             chains.append(
-                "[\(index):a:0]aresample=\(audioSampleRate)"
-                    + ",aformat=sample_fmts=fltp:sample_rates=\(audioSampleRate):channel_layouts=stereo[a\(index)]"
+                "[\(index):a:0]aresample=\(sampleRate)"
+                    + ",aformat=sample_fmts=fltp:sample_rates=\(sampleRate):channel_layouts=stereo[a\(index)]"
             )
             labels += "[a\(index)]"
         }

@@ -142,7 +142,10 @@ public struct Renderer: Sendable {
                     }
                 },
                 onErrorLine: { line in
-                    progress.log(line)
+                    // swscale in ffmpeg 5.1 warns about every full-range JPEG input; the conversion is still correct.
+                    if !line.contains("deprecated pixel format used") {
+                        progress.log(line)
+                    }
                 }
             )
         } catch let error as ToolLaunchError {
