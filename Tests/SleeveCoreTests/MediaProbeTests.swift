@@ -65,7 +65,8 @@ extension MediaToolTests {
         @Test func embeddedCoverIsDetected() throws {
             let directory = try MediaFixtures.makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
-            let cover = try MediaFixtures.image(width: 64, height: 64, colour: "#FF0000", format: .jpeg, into: directory)
+            let cover = try MediaFixtures.image(
+                width: 64, height: 64, colour: "#FF0000", format: .jpeg, into: directory)
             let url = try MediaFixtures.tone(seconds: 0.5, frequency: 300, format: .mp3, into: directory, cover: cover)
 
             let info = try probe.probeAudio(at: url)

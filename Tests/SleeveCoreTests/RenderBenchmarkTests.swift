@@ -11,8 +11,8 @@ import Testing
 extension MediaToolTests {
     /// A measurement, not a check: runs only when SLEEVE_RENDER_BENCHMARK is set, and prints wall times.
     ///
-    /// It renders a generated album of 10 MP3 tracks of 60 s with 3000×3000 JPEG covers at 1920×1080, 30 fps, then
-    /// encodes the same audio to AAC once (the floor that any render needs) and prints both times and their ratio.
+    /// It renders a generated album of 10 MP3 tracks of 60 s with 3000×3000 JPEG covers at 1920×1080, 30 fps. Then it
+    /// encodes the same audio to AAC once, the floor that any render needs, and prints both times and their ratio.
     @Suite struct RenderBenchmarkTests {
         @Test(.enabled(if: ProcessInfo.processInfo.environment["SLEEVE_RENDER_BENCHMARK"] != nil))
         func tenTrackAlbumAgainstAudioFloor() async throws {
@@ -28,7 +28,8 @@ extension MediaToolTests {
                 let audio = directory.appendingPathComponent("track-\(index).mp3")
                 try MediaFixtures.runFFmpeg([
                     "-f", "lavfi", "-i", "anoisesrc=d=\(trackSeconds):a=0.05:sample_rate=44100:seed=\(index + 1)",
-                    "-f", "lavfi", "-i", "sine=frequency=\(220 + 40 * index):duration=\(trackSeconds):sample_rate=44100",
+                    "-f", "lavfi", "-i",
+                    "sine=frequency=\(220 + 40 * index):duration=\(trackSeconds):sample_rate=44100",
                     "-filter_complex", "[0][1]amix=inputs=2", "-ac", "2", "-c:a", "libmp3lame", "-q:a", "2", audio.path,
                 ])
                 let cover = directory.appendingPathComponent("cover-\(index).jpg")
@@ -40,7 +41,10 @@ extension MediaToolTests {
                 let start = clock.now
                 let info = try probe.probeAudio(at: audio)
                 probeTime += clock.now - start
-                tracks.append(RenderTrack(audio: audio, cover: .image(cover), title: "Track \(index + 1)", duration: info.duration, sampleRate: info.sampleRate))
+                tracks.append(
+                    RenderTrack(
+                        audio: audio, cover: .image(cover), title: "Track \(index + 1)", duration: info.duration,
+                        sampleRate: info.sampleRate))
             }
 
             let clock = ContinuousClock()

@@ -313,9 +313,15 @@ import Testing
     @Test func eventsAreOrderedAndMonotonic() throws {
         let plan = try RenderPlan(
             tracks: [
-                RenderTrack(audio: URL(fileURLWithPath: "/a"), cover: .image(URL(fileURLWithPath: "/c")), title: "a", duration: 2),
-                RenderTrack(audio: URL(fileURLWithPath: "/b"), cover: .image(URL(fileURLWithPath: "/c")), title: "b", duration: 2),
-                RenderTrack(audio: URL(fileURLWithPath: "/c"), cover: .image(URL(fileURLWithPath: "/d")), title: "c", duration: 2),
+                RenderTrack(
+                    audio: URL(fileURLWithPath: "/a"), cover: .image(URL(fileURLWithPath: "/c")), title: "a",
+                    duration: 2),
+                RenderTrack(
+                    audio: URL(fileURLWithPath: "/b"), cover: .image(URL(fileURLWithPath: "/c")), title: "b",
+                    duration: 2),
+                RenderTrack(
+                    audio: URL(fileURLWithPath: "/c"), cover: .image(URL(fileURLWithPath: "/d")), title: "c",
+                    duration: 2),
             ],
             options: RenderOptions(),
             workDirectory: URL(fileURLWithPath: "/w"),

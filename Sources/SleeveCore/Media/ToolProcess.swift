@@ -19,7 +19,7 @@ struct ToolLaunchError: Error, Sendable {
     }
 }
 
-/// How a finished tool process ended.
+/// The end state of a finished tool process.
 struct ToolExit: Sendable, Equatable {
     /// The exit status, or nil when a signal ended the process.
     var status: Int32?
@@ -110,7 +110,8 @@ final class ToolProcessHandle: Sendable {
 
 /// Runs an external tool in its own process group with standard input read from /dev/null.
 ///
-/// Standard output and standard error are read on separate threads, so a tool that fills one pipe never blocks.
+/// Standard output and standard error are read on separate threads, so a full pipe cannot stall the tool while the
+/// other pipe is read.
 enum ToolProcess {
     static let stderrTailLimit = 40
 
@@ -138,7 +139,8 @@ enum ToolProcess {
 
         // Pipe creation and spawning share one lock: a pipe made without O_CLOEXEC on another thread could
         // otherwise leak into this child and keep that pipe open after its own tool exits.
-        let spawned = spawnLock.withLock { _ -> Result<(pid: pid_t, outputFD: Int32, errorFD: Int32), ToolLaunchError> in
+        let spawned = spawnLock.withLock {
+            _ -> Result<(pid: pid_t, outputFD: Int32, errorFD: Int32), ToolLaunchError> in
             var outputPipe: [Int32] = [-1, -1]
             var errorPipe: [Int32] = [-1, -1]
             guard makeCloseOnExecPipe(&outputPipe) else {
@@ -152,7 +154,8 @@ enum ToolProcess {
             }
 
             var pid: pid_t = 0
-            let code = spawn(path: path, arguments: arguments, outputFD: outputPipe[1], errorFD: errorPipe[1], pid: &pid)
+            let code = spawn(
+                path: path, arguments: arguments, outputFD: outputPipe[1], errorFD: errorPipe[1], pid: &pid)
             close(outputPipe[1])
             close(errorPipe[1])
             guard code == 0 else {
@@ -265,7 +268,7 @@ enum ToolProcess {
     }
 
     private static func waitForExit(pid: pid_t, handle: ToolProcessHandle?) -> ToolExit {
-        // Waiting with WNOWAIT first leaves the process unreaped until the handle knows it exited.
+        // Waiting with WNOWAIT first leaves the process unreaped until the handle has recorded its exit.
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
         handle?.markExited()

@@ -28,7 +28,7 @@ public struct RenderOptions: Sendable, Codable, Equatable {
     }
 }
 
-/// Where a track's cover picture comes from.
+/// The source of a track's cover picture.
 public enum CoverSource: Sendable, Equatable, Hashable {
     /// A still image file.
     case image(URL)
@@ -47,7 +47,7 @@ public struct RenderTrack: Sendable, Equatable {
     /// Sample rate in Hz from `AudioInfo.sampleRate`, or nil when unknown.
     ///
     /// When every track of an album has the same rate of 44100 or 48000 Hz, the audio is encoded at that rate
-    /// without resampling; otherwise every track is resampled to 48000 Hz.
+    /// without resampling. Otherwise every track is resampled to 48000 Hz.
     public var sampleRate: Int?
 
     public init(

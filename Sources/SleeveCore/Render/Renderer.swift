@@ -3,9 +3,9 @@ import Synchronization
 
 /// Renders an album into one MP4 in which each track shows its cover while it plays.
 ///
-/// The work follows a `RenderPlan`: each distinct cover is encoded once into a short H.264 clip while all tracks
-/// are decoded as one continuous stream and encoded to AAC once; then the concat demuxer repeats and cuts the
-/// clips to each track's frame count and the result is muxed with the audio and chapters by stream copy.
+/// The work follows a `RenderPlan`. Each distinct cover is encoded once into a short H.264 clip, while all tracks
+/// are decoded as one continuous stream and encoded to AAC once. Then the concat demuxer repeats and cuts the clips
+/// to each track's frame count, and the result is muxed with the audio and chapters by stream copy.
 public struct Renderer: Sendable {
     public var tools: MediaTools
 
@@ -42,11 +42,17 @@ public struct Renderer: Sendable {
             .appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial")
 
         let plan = try RenderPlan(tracks: tracks, options: options, workDirectory: scratch, output: partialOutput)
+        let outputDirectory = outputURL.deletingLastPathComponent().path
+        guard access(outputDirectory, W_OK) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw RenderError(message: "The output directory \(outputDirectory) is not writable: \(reason).")
+        }
 
         do {
             try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
         } catch {
-            throw RenderError(message: "The work directory \(scratch.path) could not be created: \(error.localizedDescription)")
+            throw RenderError(
+                message: "The work directory \(scratch.path) could not be created: \(error.localizedDescription)")
         }
         defer {
             try? fileManager.removeItem(at: scratch)
@@ -101,7 +107,8 @@ public struct Renderer: Sendable {
 
     private func encodeAudio(plan: RenderPlan, progress: RenderProgress) async throws {
         let total = plan.totalDuration
-        try await runFFmpeg(arguments: plan.audioArguments, step: "encoding the audio", progress: progress) { snapshot in
+        try await runFFmpeg(arguments: plan.audioArguments, step: "encoding the audio", progress: progress) {
+            snapshot in
             if let time = snapshot.outputTime {
                 progress.updateAudio(outputTime: time, totalDuration: total)
             }

@@ -95,7 +95,9 @@ enum MediaFixtures {
             "-f", "lavfi", "-i", "sine=frequency=\(frequency):sample_rate=\(sampleRate):duration=\(seconds)",
         ]
         if let cover {
-            arguments += ["-i", cover.path, "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
+            arguments += [
+                "-i", cover.path, "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-disposition:v", "attached_pic",
+            ]
         }
         arguments += ["-ac", "\(channels)"] + format.codecArguments
         for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
@@ -130,7 +132,9 @@ enum MediaFixtures {
         case .png:
             arguments += ["-pix_fmt", alpha < 1 ? "rgba" : "rgb24", "-c:v", "png", "-f", "image2"]
         case .webp:
-            arguments += ["-pix_fmt", alpha < 1 ? "yuva420p" : "yuv420p", "-c:v", "libwebp", "-lossless", "1", "-f", "webp"]
+            arguments += [
+                "-pix_fmt", alpha < 1 ? "yuva420p" : "yuv420p", "-c:v", "libwebp", "-lossless", "1", "-f", "webp",
+            ]
         }
         try runFFmpeg(arguments + [url.path])
         return url
@@ -148,7 +152,8 @@ enum MediaFixtures {
     }
 
     /// Decodes one frame at `time` and returns the RGB colour of the pixel at (x, y), where x and y are even.
-    static func pixelColour(of video: URL, at time: Double, x: Int, y: Int) throws -> (red: Int, green: Int, blue: Int) {
+    static func pixelColour(of video: URL, at time: Double, x: Int, y: Int) throws -> (red: Int, green: Int, blue: Int)
+    {
         let data = try runFFmpeg([
             "-ss", String(format: "%.4f", time), "-i", video.path, "-frames:v", "1",
             "-vf", "crop=2:2:\(x):\(y)", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
