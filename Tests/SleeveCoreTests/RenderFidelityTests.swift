@@ -147,6 +147,10 @@ extension MediaToolTests {
             let lastSegment = try #require(events.lastIndex { if case .segment = $0 { true } else { false } })
             #expect(lastSegment < concatIndex)
             #expect(events.last == .progress(percent: 100))
+            let logLines = events.compactMap { event -> String? in
+                if case .log(let line) = event { line } else { nil }
+            }
+            #expect(!logLines.contains { $0.contains("decoded audio") }, "\(logLines)")
             let percents = events.compactMap { event -> Double? in
                 switch event {
                 case .segment(_, _, let percent), .concat(let percent), .progress(let percent): percent
@@ -210,6 +214,33 @@ extension MediaToolTests {
                 )
             }
             #expect(error?.message == "ffmpeg could not be run at /missing/ffmpeg: No such file or directory")
+        }
+
+        @Test func wrongDurationIsLogged() async throws {
+            let directory = try MediaFixtures.makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let cover = try MediaFixtures.image(width: 32, height: 32, colour: "#FFFFFF", format: .png, into: directory)
+            let audio = try MediaFixtures.tone(seconds: 1, frequency: 440, format: .wav, into: directory)
+            let tracks = [RenderTrack(audio: audio, cover: .image(cover), title: "Short", duration: 1.5)]
+            let recorder = EventRecorder()
+
+            _ = try await Renderer(tools: MediaTools()).render(
+                tracks: tracks,
+                options: RenderOptions(width: 64, height: 64),
+                workDirectory: directory.appendingPathComponent("work"),
+                output: directory.appendingPathComponent("out.mp4"),
+                onEvent: recorder.record
+            )
+
+            let logLines = recorder.events.withLock { events in
+                events.compactMap { event -> String? in
+                    if case .log(let line) = event { line } else { nil }
+                }
+            }
+            #expect(
+                logLines.contains {
+                    $0.hasPrefix("The decoded audio lasts 1.0") && $0.contains("the track durations add up to 1.500 s")
+                }, "\(logLines)")
         }
 
         @Test func missingOutputDirectoryIsReported() async throws {

@@ -107,14 +107,33 @@ public struct Renderer: Sendable {
 
     private func encodeAudio(plan: RenderPlan, progress: RenderProgress) async throws {
         let total = plan.totalDuration
+        let encodedDuration = Mutex<Double?>(nil)
         try await runFFmpeg(arguments: plan.audioArguments, step: "encoding the audio", progress: progress) {
             snapshot in
             if let time = snapshot.outputTime {
                 progress.updateAudio(outputTime: time, totalDuration: total)
+                if snapshot.isEnd {
+                    encodedDuration.withLock { $0 = time }
+                }
             }
         }
         progress.updateAudio(outputTime: total, totalDuration: total)
+
+        // Durations that do not match the audio make the covers drift, so a large difference is reported.
+        if let encoded = encodedDuration.withLock({ $0 }), abs(encoded - total) > Self.durationMismatchTolerance {
+            let encodedText = String(format: "%.3f", encoded)
+            let totalText = String(format: "%.3f", total)
+            progress.log(
+                "The decoded audio lasts \(encodedText) s, but the track durations add up to \(totalText) s: "
+                    + "the covers do not follow the audio. Use the durations from MediaProbe.probeAudio(at:)."
+            )
+        }
     }
+
+    /// Largest accepted difference in seconds between the encoded audio and the sum of the track durations.
+    ///
+    /// It is larger than the AAC frame of 1024 samples that ffmpeg may count in its reported output time.
+    static let durationMismatchTolerance = 0.1
 
     private func mux(plan: RenderPlan, progress: RenderProgress) async throws {
         let total = plan.totalDuration
