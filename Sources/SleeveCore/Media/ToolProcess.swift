@@ -251,7 +251,8 @@ enum ToolProcess {
         sigaddset(&defaultSignals, SIGINT)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        // Process group 0 makes the child the leader of a new group, so a signal to -pid reaches only the tool.
+        // Process group 0 makes the child the leader of a new group, so a signal to -pid reaches the tool and its
+        // children but not this process.
         posix_spawnattr_setpgroup(&attributes, 0)
         let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         posix_spawnattr_setflags(&attributes, Int16(flags))
@@ -332,7 +333,7 @@ enum ToolProcess {
 }
 
 extension ToolProcess {
-    /// Runs the tool on a dedicated thread; cancelling the calling task stops the process group.
+    /// Runs the tool on a dedicated thread. Cancelling the calling task stops the process group.
     ///
     /// - Throws: `CancellationError` when the task was cancelled, or `ToolLaunchError`.
     static func runCancellable(

@@ -130,7 +130,7 @@ public struct Renderer: Sendable {
         }
     }
 
-    /// Largest accepted difference in seconds between the encoded audio and the sum of the track durations.
+    /// Maximum accepted difference in seconds between the encoded audio and the sum of the track durations.
     ///
     /// It is larger than the AAC frame of 1024 samples that ffmpeg may count in its reported output time.
     static let durationMismatchTolerance = 0.1
@@ -168,7 +168,7 @@ public struct Renderer: Sendable {
                     }
                 },
                 onErrorLine: { line in
-                    // swscale in ffmpeg 5.1 warns about every full-range JPEG input; the conversion is still correct.
+                    // swscale in ffmpeg 5.1 warns about every full-range JPEG input, but the conversion is still correct.
                     if !line.contains("deprecated pixel format used") {
                         progress.log(line)
                     }

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Generates small media files with ffmpeg for tests.
 ///
-/// Every function runs /usr/bin/ffmpeg (or the first ffmpeg in PATH) with an argument array and throws
+/// Every function runs the first ffmpeg in PATH (else /usr/bin/ffmpeg) with an argument array and throws
 /// `MediaFixtures.Failure` with ffmpeg's error output when it fails.
 enum MediaFixtures {
     struct Failure: Error, CustomStringConvertible {
