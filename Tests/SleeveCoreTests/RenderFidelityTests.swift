@@ -104,6 +104,12 @@ extension MediaToolTests {
             let audioDuration = try #require(Double(sound["duration"] as? String ?? ""))
             #expect(abs(audioDuration - total) <= frameDuration, "audio \(audioDuration) s, tracks \(total) s")
 
+            // With +faststart the moov box comes before the mdat box.
+            let boxes = try topLevelBoxTypes(of: output)
+            let moovIndex = try #require(boxes.firstIndex(of: "moov"))
+            let mdatIndex = try #require(boxes.firstIndex(of: "mdat"))
+            #expect(moovIndex < mdatIndex, "\(boxes)")
+
             // Chapters.
             let chapters = try #require(report["chapters"] as? [[String: Any]])
             #expect(chapters.count == 4)
@@ -288,6 +294,22 @@ extension MediaToolTests {
                 "\(String(describing: error))")
             #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).isEmpty)
             #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("out.mp4").path))
+        }
+
+        /// Returns the types of the top-level MP4 boxes in file order.
+        private func topLevelBoxTypes(of url: URL) throws -> [String] {
+            let bytes = [UInt8](try Data(contentsOf: url))
+            var types: [String] = []
+            var offset = 0
+            while offset + 8 <= bytes.count {
+                let size = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+                types.append(String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self))
+                guard size >= 8 else {
+                    break
+                }
+                offset += size
+            }
+            return types
         }
 
         private func probeJSON(_ url: URL) throws -> [String: Any] {

@@ -220,6 +220,9 @@ public struct RenderPlan: Sendable, Equatable {
         "-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-y",
     ]
 
+    /// H.264 quantizer of the cover clips, from 0 (lossless) to 51.
+    static let clipQuantizer = 20
+
     /// High-quality scaler flags for the cover and for the RGB to YUV conversion.
     private static let scaleFlags = "lanczos+accurate_rnd+full_chroma_int"
 
@@ -261,6 +264,10 @@ public struct RenderPlan: Sendable, Equatable {
             "-map", "[video]",
             "-frames:v", "\(frameCount)",
             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage",
+            // A constant quantizer skips rate-control analysis. With CRF 23, x264 5.1's P-frames kept refining
+            // a still 1080p picture: the clip was 3.7 times larger and took about 20% more CPU time than at QP 20,
+            // whose last frame measured 56 dB PSNR against the source.
+            "-qp", "\(clipQuantizer)",
             "-x264-params", x264Parameters,
             "-pix_fmt", "yuv420p",
             "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
