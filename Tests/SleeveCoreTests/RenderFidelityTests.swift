@@ -49,7 +49,7 @@ extension MediaToolTests {
 
             let audio = [
                 try MediaFixtures.tone(
-                    seconds: 2.2, frequency: 440, format: .mp3, sampleRate: 44100, channels: 2, into: directory),
+                    seconds: 10.5, frequency: 440, format: .mp3, sampleRate: 44100, channels: 2, into: directory),
                 try MediaFixtures.tone(
                     seconds: 2.5, frequency: 660, format: .m4a, sampleRate: 48000, channels: 1, into: directory),
                 try MediaFixtures.tone(
@@ -125,7 +125,9 @@ extension MediaToolTests {
             for index in tracks.indices {
                 let firstFrame = Int((result.trackStarts[index] * 30).rounded())
                 let endFrame = Int(((result.trackStarts[index] + tracks[index].duration) * 30).rounded())
-                for frame in [firstFrame, endFrame - 1] {
+                // Frames around a repeat of the 300-frame clip are checked too when the track is long enough.
+                let repeatFrames = [firstFrame + 299, firstFrame + 300].filter { $0 < endFrame - 1 }
+                for frame in [firstFrame, endFrame - 1] + repeatFrames {
                     let pixel = try MediaFixtures.pixelColour(
                         of: output, at: max(0, Double(frame) / 30 - 0.001), x: centre.x, y: centre.y
                     )

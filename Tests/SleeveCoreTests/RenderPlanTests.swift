@@ -247,6 +247,7 @@ import Testing
         #expect(FFMetadata.escape("a=b;c#d\\e\nf") == "a\\=b\\;c\\#d\\\\e\\\nf")
         #expect(FFMetadata.escape("plain title — ünïcode") == "plain title — ünïcode")
         #expect(FFMetadata.escape("cr\rlf") == "cr lf")
+        #expect(FFMetadata.escape("nul\u{0}tab\tend") == "nul tab end")
     }
 }
 
