@@ -133,7 +133,8 @@ struct AlbumSubmission: Sendable {
                 artist: meta.tracks[index].artist ?? nonBlank(info.artist),
                 duration: info.duration,
                 audioFile: file.storedName,
-                cover: covers[index])
+                cover: covers[index],
+                sampleRate: info.sampleRate)
         }
     }
 
