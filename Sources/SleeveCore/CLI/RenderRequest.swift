@@ -20,7 +20,6 @@ public struct RenderRequest: Sendable {
     public var output: URL?
     /// One cover for every track without an image of its own.
     public var cover: URL?
-    public var album: String?
     public var options = RenderOptions()
     public var writesJSON = false
     public var overwrites = false
@@ -73,8 +72,6 @@ public struct RenderRequest: Sendable {
                 request.output = URL(fileURLWithPath: try value(for: argument))
             case "--cover":
                 request.cover = URL(fileURLWithPath: try value(for: argument))
-            case "--album":
-                request.album = try value(for: argument)
             case "--json":
                 request.writesJSON = true
             case "--force":
@@ -159,7 +156,6 @@ public struct RenderRequest: Sendable {
             throw CommandLineError("\(file.lastPathComponent): \(error.message)")
         }
         options = meta.options
-        album = album ?? meta.album
 
         let base = file.deletingLastPathComponent()
         let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
