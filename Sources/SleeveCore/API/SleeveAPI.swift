@@ -55,6 +55,16 @@ public struct SleeveAPI: HTTPHandler {
         case ["healthz"]:
             return .respond(.json(status: 200, ["status": "ok"]))
 
+        case ["readyz"]:
+            return .respond(readiness())
+
+        case ["metrics"]:
+            try requireMethod(request, "GET")
+            let text = services.metrics.exposition(
+                jobsByStatus: try services.store.countByStatus(), queueLength: try services.store.queuedJobIds().count,
+                streamClients: services.hub.subscriberCount)
+            return .respond(.text(status: 200, text, contentType: "text/plain; version=0.0.4; charset=utf-8"))
+
         default:
             try requireMethod(request, "GET")
             return .respond(try StaticFiles(folder: services.publicFolder).response(for: request.path))
@@ -135,6 +145,32 @@ public struct SleeveAPI: HTTPHandler {
             UploadReceiver(folder: folder, limits: limits, media: services.media) { upload throws(APIError) in
                 try submission.submit(upload)
             })
+    }
+
+    // MARK: - Readiness
+
+    /// Returns 200 when the job store answers and ffmpeg and ffprobe are executable, else 503 with the failures.
+    private func readiness() -> HTTPResponse {
+        var problems: [String] = []
+        do {
+            _ = try services.store.countByStatus()
+        } catch {
+            problems.append("the job store is not available: \(error)")
+        }
+        for (name, path) in [("ffmpeg", services.tools.ffmpeg), ("ffprobe", services.tools.ffprobe)] {
+            if MediaTools.resolveExecutable(path).map({ access($0, X_OK) == 0 }) != true {
+                problems.append("\(name) is not executable at \(path)")
+            }
+        }
+        if services.isDraining() {
+            problems.append("the server is shutting down")
+        }
+        guard problems.isEmpty else {
+            var response = HTTPResponse.json(status: 503, ["status": "unavailable", "error": problems.joined(separator: "; ")])
+            response.headers.add("Retry-After", "30")
+            return response
+        }
+        return .json(status: 200, ["status": "ready"])
     }
 
     // MARK: - Probe
@@ -250,6 +286,7 @@ public struct SleeveAPI: HTTPHandler {
         let rangeHeader = (ifRange == nil || ifRange == etag) ? request.headers["Range"] : nil
         switch HTTPByteRange.parse(rangeHeader, length: length) {
         case .none:
+            services.metrics.recordDownload(bytes: length)
             return HTTPResponse(
                 status: 200, headers: headers, body: .file(descriptor: descriptor, offset: 0, length: length))
         case .unsatisfiable:
@@ -259,6 +296,7 @@ public struct SleeveAPI: HTTPHandler {
             return error
         case .range(let offset, let count):
             headers.add("Content-Range", "bytes \(offset)-\(offset + count - 1)/\(length)")
+            services.metrics.recordDownload(bytes: count)
             return HTTPResponse(
                 status: 206, headers: headers, body: .file(descriptor: descriptor, offset: offset, length: count))
         }

@@ -15,11 +15,14 @@ public struct SleeveServices: Sendable {
     public var dataFolder: URL
     /// Whether the server is shutting down and takes no new jobs.
     public var isDraining: @Sendable () -> Bool
+    public var metrics: Metrics
+    public var tools: MediaTools
 
     public init(
         store: any JobStore, hub: EventHub, media: any MediaStore, probe: MediaProbe, runner: JobRunner,
         limits: UploadLimits, logger: Logger, publicFolder: URL?, dataFolder: URL,
-        isDraining: @escaping @Sendable () -> Bool = { false }
+        isDraining: @escaping @Sendable () -> Bool = { false }, metrics: Metrics = Metrics(),
+        tools: MediaTools = MediaTools()
     ) {
         self.store = store
         self.hub = hub
@@ -31,5 +34,7 @@ public struct SleeveServices: Sendable {
         self.publicFolder = publicFolder
         self.dataFolder = dataFolder
         self.isDraining = isDraining
+        self.metrics = metrics
+        self.tools = tools
     }
 }

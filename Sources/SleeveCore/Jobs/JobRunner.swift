@@ -13,6 +13,7 @@ public final class JobRunner: Sendable {
     private let renderer: Renderer
     private let workerCount: Int
     private let timeouts: Timeouts
+    private let metrics: Metrics?
     private let logger: Logger
     private let state = Mutex(State())
     private let signal = WakeSignal()
@@ -56,7 +57,7 @@ public final class JobRunner: Sendable {
 
     public init(
         store: any JobStore, hub: EventHub, media: any MediaStore, renderer: Renderer, workers: Int,
-        timeouts: Timeouts = Timeouts(), logger: Logger
+        timeouts: Timeouts = Timeouts(), metrics: Metrics? = nil, logger: Logger
     ) {
         self.store = store
         self.hub = hub
@@ -64,6 +65,7 @@ public final class JobRunner: Sendable {
         self.renderer = renderer
         self.workerCount = max(1, workers)
         self.timeouts = timeouts
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -194,6 +196,7 @@ public final class JobRunner: Sendable {
             job.finishedAt = Date()
             media.removeInputs(of: job.id)
             try hub.update(job, appending: [JobEvent(kind: .done, data: JobJSON.doneEvent(for: job))])
+            metrics?.recordRender(seconds: job.finishedAt!.timeIntervalSince(job.startedAt!), outcome: "done")
             jobLogger.info(
                 "job finished",
                 ["job.step": "done", "job.duration_s": String(format: "%.3f", job.finishedAt!.timeIntervalSince(job.startedAt!))])
@@ -260,6 +263,9 @@ public final class JobRunner: Sendable {
     }
 
     private func saveFinal(_ job: Job, event: JobEvent, logger jobLogger: Logger) {
+        if let startedAt = job.startedAt, let finishedAt = job.finishedAt {
+            metrics?.recordRender(seconds: finishedAt.timeIntervalSince(startedAt), outcome: job.status.rawValue)
+        }
         do {
             try hub.update(job, appending: [event])
         } catch {

@@ -23,12 +23,13 @@ public final class SleeveServer: Sendable {
         store = try SQLiteJobStore(path: configuration.dataFolder.appendingPathComponent("sleeve.sqlite").path)
         media = try FolderMediaStore(root: configuration.dataFolder)
         hub = EventHub(store: store)
+        let metrics = Metrics()
         runner = JobRunner(
             store: store, hub: hub, media: media, renderer: Renderer(tools: configuration.tools),
             workers: configuration.workers,
             timeouts: JobRunner.Timeouts(
                 stallSeconds: configuration.stallTimeoutSeconds, jobSeconds: configuration.jobTimeoutMinutes * 60),
-            logger: logger)
+            metrics: metrics, logger: logger)
 
         var limits = UploadLimits(
             maxFileBytes: Int64(configuration.maxFileMebibytes) << 20,
@@ -39,7 +40,8 @@ public final class SleeveServer: Sendable {
         let services = SleeveServices(
             store: store, hub: hub, media: media, probe: MediaProbe(tools: configuration.tools), runner: runner,
             limits: limits, logger: logger, publicFolder: configuration.publicFolder ?? Self.sourcePublicFolder(),
-            dataFolder: configuration.dataFolder, isDraining: { [runner] in runner.isDraining })
+            dataFolder: configuration.dataFolder, isDraining: { [runner] in runner.isDraining }, metrics: metrics,
+            tools: configuration.tools)
 
         var httpConfiguration = HTTPServerConfiguration()
         httpConfiguration.host = configuration.host
@@ -47,6 +49,9 @@ public final class SleeveServer: Sendable {
         httpConfiguration.threadPoolSize = 4
         let accessLogger = logger.with(["label.component": "http"])
         http = HTTPServer(configuration: httpConfiguration, handler: SleeveAPI(services: services)) { record in
+            metrics.recordRequest(
+                path: record.path, method: record.method, status: record.status, seconds: record.durationSeconds,
+                bytesReceived: record.bytesReceived)
             accessLogger.info(
                 "request",
                 [
