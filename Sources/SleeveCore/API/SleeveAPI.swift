@@ -48,6 +48,10 @@ public struct SleeveAPI: HTTPHandler {
             default: throw APIError.notFound("No such endpoint: \(request.path).")
             }
 
+        case ["api", "openapi.json"]:
+            try requireMethod(request, "GET")
+            return .respond(.text(status: 200, OpenAPIDocument.json, contentType: "application/json; charset=utf-8"))
+
         case ["api", "probe"]:
             try requireMethod(request, "POST")
             return try startProbe(request)
