@@ -83,7 +83,7 @@ class RssSampler:
 
 
 class SleeveServer:
-    """One `sleeve serve` process on 127.0.0.1 with a port the system picks and its own temporary data folder.
+    """One `sleeve serve` process on 127.0.0.1 with a port the system picks and its own folder under `work_dir`.
 
     The server's standard error goes to a log file, because the server writes one line per request and a pipe
     that nobody reads would block it.
@@ -94,7 +94,7 @@ class SleeveServer:
         self.extra_args = list(extra_args)
         self.env = dict(os.environ, **(env or {}))
         self.open_files_soft_limit = open_files_soft_limit
-        self.work_dir = work_dir or tempfile.mkdtemp(prefix="loadbench-")
+        self.work_dir = tempfile.mkdtemp(prefix="server-", dir=work_dir)
         self.data_dir = tempfile.mkdtemp(prefix="data-", dir=self.work_dir)
         self.log_path = os.path.join(self.work_dir, "server.log")
         self.process = None

@@ -85,6 +85,9 @@ def run_once(args, report, server, attempt, audio, cover):
             report.line(f"fan-out run {attempt}: {clients.headers_received} clients had response headers after "
                         f"{connected_at:.2f} s (job {job_state}); server VmRSS {rss_connected} KiB, "
                         f"{fds_connected} open files, sleeve_sse_clients {sse_metric}")
+            if job_state != "running":
+                report.line(f"fan-out run {attempt}: the job was {job_state} before the last client had its response"
+                            f" headers, so no event reached every client live")
     timed_out = not clients.finished
     clients.close_all()
     load_after = common.load_average()
