@@ -47,6 +47,14 @@ def open_files_limit(pid):
     return None, None
 
 
+def cpu_seconds(pid):
+    """Return the user plus system CPU time a process has used, in seconds, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as file:
+        # Fields after the command name, which is in parentheses and may contain spaces.
+        fields = file.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def open_file_count(pid):
     """Return the number of file descriptors a process has open."""
     return len(os.listdir(f"/proc/{pid}/fd"))

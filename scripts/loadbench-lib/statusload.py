@@ -71,8 +71,13 @@ def run(args, report):
 
 def measure(args, report, server, url, label, attempt, render_id):
     load_before = common.load_average()
+    cpu_before = common.cpu_seconds(server.pid)
     figures = run_wrk(args, url)
+    cpu_used = common.cpu_seconds(server.pid) - cpu_before
     load_after = common.load_average()
+    # The server's CPU time per request depends less on other processes than throughput does, but during a
+    # render it includes the server's own render bookkeeping (ffmpeg runs in its own processes).
+    figures["server_cpu_ms_per_request"] = cpu_used * 1000 / figures["requests"] if figures["requests"] else None
     render_state = None
     if render_id is not None:
         render_state = common.job_status(server.port, render_id)["status"]
@@ -81,7 +86,8 @@ def measure(args, report, server, url, label, attempt, render_id):
     report.line(
         f"status {label} run {attempt}: {fmt(figures['requests_per_second'], 0)} requests/s, "
         f"p50 {fmt(figures['p50_ms'])} ms, p99 {fmt(figures['p99_ms'])} ms, {figures['requests']} requests, "
-        f"non-2xx {figures['non_2xx']}, socket errors {figures['socket_errors'] or 'none'}"
+        f"non-2xx {figures['non_2xx']}, socket errors {figures['socket_errors'] or 'none'}, "
+        f"server CPU {fmt(figures['server_cpu_ms_per_request'], 3)} ms per request"
         + (f", render job {render_state} after the run" if render_id else "")
         + f"; loadavg {load_before} -> {load_after}")
     if figures["requests_per_second"] is None:
