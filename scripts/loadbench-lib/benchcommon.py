@@ -94,7 +94,7 @@ class SleeveServer:
     """One `sleeve serve` process on 127.0.0.1 with a port the system picks and its own folder under `work_dir`.
 
     The server's standard error goes to a log file, because the server writes one line per request and a pipe
-    that nobody reads would block it.
+    that is not read would block it.
     """
 
     def __init__(self, binary, extra_args=(), env=None, open_files_soft_limit=None, work_dir=None):
@@ -122,7 +122,7 @@ class SleeveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"sleeve serve exited with status {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(f"sleeve serve exited with status {self.process.returncode}. See {self.log_path}")
             with open(self.log_path, "rb") as file:
                 match = re.search(rb"http\.port=(\d+)", file.read())
             if match:
@@ -130,14 +130,14 @@ class SleeveServer:
                 return self
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"sleeve serve logged no http.port= line within {timeout} s; see {self.log_path}")
+        raise RuntimeError(f"sleeve serve logged no http.port= line within {timeout} s. See {self.log_path}")
 
     @property
     def pid(self):
         return self.process.pid
 
     def stop(self, timeout=40):
-        """Send SIGTERM to the server started here and wait for it; SIGKILL if it has not exited by `timeout`."""
+        """Send SIGTERM to the server started here and wait, then SIGKILL it if it still runs after `timeout` s."""
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()
@@ -160,11 +160,11 @@ class SleeveServer:
         self.stop()
 
 
-# MARK: - Generated media
+# Generated media
 
 
 def make_wav(seconds, frequency=440.0, rate=22050):
-    """Return a mono 16-bit WAV file holding a sine tone."""
+    """Return a mono 16-bit WAV file containing a sine tone."""
     frames = int(seconds * rate)
     step = 2 * math.pi * frequency / rate
     # One period repeated keeps generation cheap for longer files.
@@ -220,7 +220,7 @@ def album_fields(meta, audio_files, cover):
     return fields
 
 
-# MARK: - HTTP
+# HTTP
 
 
 def request(port, method, path, body=None, headers=None, timeout=30):
