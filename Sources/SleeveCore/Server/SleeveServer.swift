@@ -68,6 +68,7 @@ public final class SleeveServer: Sendable {
 
     /// Starts the workers, the retention sweep and the HTTP server.
     public func start() throws {
+        let fileLimit = FileLimit.raiseToMaximum()
         media.removeAbandonedUploads()
         try runner.start()
 
@@ -81,6 +82,7 @@ public final class SleeveServer: Sendable {
             [
                 "http.host": configuration.host, "http.port": "\(http.port)",
                 "data_dir": configuration.dataFolder.path, "workers": "\(configuration.workers)",
+                "open_file_limit": "\(fileLimit)",
             ])
     }
 
