@@ -3,9 +3,9 @@ import HTTPServer
 
 /// Checks an uploaded album and, when it is sound, stores it as a queued job.
 ///
-/// Checks run in this order: structure (the `meta` field, one audio file per track, no file for a track that
-/// does not exist), then content (each file probed with ffprobe: audio must decode as audio, images as images,
-/// whatever their names or declared types), then the queue's capacity.
+/// The checks run in three steps. Structure comes first: the `meta` field, one audio file per track, and no file
+/// for a track that does not exist. Content comes next: ffprobe must decode each audio file as audio and each
+/// image as an image, whatever their names or declared types. The queue's capacity comes last.
 struct AlbumSubmission: Sendable {
     let services: SleeveServices
 

@@ -28,7 +28,7 @@ public struct ServeConfiguration: Sendable {
         CommandLineOption("max-file-mb", .integer(1...1_048_576), default: "1024", valueName: "MIB", help: "Largest accepted file in one upload, in MiB."),
         CommandLineOption("max-total-mb", .integer(1...1_048_576), default: "4096", valueName: "MIB", help: "Largest accepted upload (all files of one album), in MiB."),
         CommandLineOption("workers", .integer(1...64), default: "1", valueName: "N", help: "Albums rendered at the same time; others wait in the queue."),
-        CommandLineOption("max-queued", .integer(1...100_000), default: "20", valueName: "N", help: "Albums that may wait in the queue; more are answered with 429."),
+        CommandLineOption("max-queued", .integer(1...100_000), default: "20", valueName: "N", help: "Albums that may wait in the queue. Further uploads get 429."),
         CommandLineOption("retention-minutes", .number(0.001...5_256_000), default: "1440", valueName: "MINUTES", help: "How long a rendered video is kept for download, in minutes; fractions allowed."),
         CommandLineOption("min-free-mb", .integer(0...1_048_576), default: "512", valueName: "MIB", help: "Free disk space to keep on the data folder's file system, in MiB; uploads that would leave less get 507."),
         CommandLineOption("stall-timeout-seconds", .number(1...86_400), default: "300", valueName: "SECONDS", help: "A render that reports no progress for this long is stopped and its job fails."),

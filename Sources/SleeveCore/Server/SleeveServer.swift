@@ -88,7 +88,7 @@ public final class SleeveServer: Sendable {
 
     /// Stops taking new albums, lets running renders finish for up to `--shutdown-grace-seconds` (a render still
     /// running then is stopped and queued again for the next start), then stops serving and closes the store.
-    /// Status requests and event streams are answered until the end.
+    /// The server keeps serving status requests and event streams until the end.
     public func stop() async {
         logger.info("draining", ["grace_s": "\(configuration.shutdownGraceSeconds)"])
         await runner.drain(within: configuration.shutdownGraceSeconds)
@@ -111,7 +111,7 @@ public final class SleeveServer: Sendable {
         }
     }
 
-    /// The `Public` folder of the source tree, when this binary was built from one that still exists.
+    /// Returns the `Public` folder of the source tree this binary was built from, when it still exists.
     static func sourcePublicFolder() -> URL? {
         let source = URL(fileURLWithPath: #filePath)
         let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
