@@ -1,0 +1,410 @@
+// Sleeve's page: wires the album editor, the video settings and the render panel together.
+
+import { Album } from './album.js';
+import { baseName, formatDuration } from './format.js';
+import { guessKind, serverProbeAvailable } from './probe.js';
+import { RenderPanel } from './renderPanel.js';
+import { TrackListView } from './trackList.js';
+
+const $ = (id) => document.getElementById(id);
+
+const SIZE_LIMITS = { min: 16, max: 7680 };
+const FPS_LIMITS = { min: 1, max: 120 };
+const SETTINGS_KEY = 'sleeve.videoSettings';
+
+const album = new Album();
+let albumTitleEdited = false;
+
+const trackView = new TrackListView({
+  list: $('track-list'),
+  template: $('track-template'),
+  album,
+  announce,
+  onFilesDropped: (files, trackId) => addFiles(files, trackId),
+});
+
+const panel = new RenderPanel({
+  prepare: prepareRender,
+  showFieldError,
+  clearFieldErrors,
+  setLocked,
+  summary: editSummary,
+  announce,
+});
+
+// MARK: - Announcements
+
+let announceTimer = null;
+
+/** Speaks a status change through the live region; urgent messages interrupt what is being read. */
+function announce(text, urgent = false) {
+  const region = $('announcer');
+  region.setAttribute('aria-live', urgent ? 'assertive' : 'polite');
+  // Clearing first makes screen readers repeat a message that equals the previous one.
+  region.textContent = '';
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function showNotices(lines) {
+  const list = $('notices');
+  list.replaceChildren(...lines.map((line) => {
+    const item = document.createElement('li');
+    item.textContent = line;
+    return item;
+  }));
+}
+
+// MARK: - Adding files
+
+/**
+ * Adds dropped or chosen files. Audio files become tracks. Images go to the given target: a track id, or 'album'
+ * for the album cover. Without a target, an image whose name matches a track's file name becomes that track's
+ * cover, and the first other image becomes the album cover.
+ */
+function addFiles(files, target = null) {
+  if (panel.busy) {
+    announce('The album cannot change while it is uploading or rendering.', true);
+    return;
+  }
+  const audio = files.filter((file) => guessKind(file) === 'audio');
+  const images = files.filter((file) => guessKind(file) === 'image');
+  const skipped = files.filter((file) => guessKind(file) === 'unknown');
+  const notes = [];
+
+  for (const file of audio) album.addAudio(file);
+
+  const unmatched = [];
+  for (const image of images) {
+    if (target === 'album') {
+      album.setAlbumCover(image);
+    } else if (typeof target === 'number' && album.track(target)) {
+      album.setTrackCover(target, image);
+    } else {
+      const match = album.tracks.find((track) => !track.cover && baseName(track.fileName) === baseName(image.name));
+      if (match) album.setTrackCover(match.id, image);
+      else unmatched.push(image);
+    }
+  }
+  if (unmatched.length > 0) {
+    album.setAlbumCover(unmatched[0]);
+    if (unmatched.length > 1) {
+      notes.push(`Not used: ${unmatched.slice(1).map((file) => file.name).join(', ')}. Drop an image on a track to make it that track's cover.`);
+    }
+  }
+  if (skipped.length > 0) {
+    notes.push(`Skipped ${skipped.map((file) => file.name).join(', ')}: not an audio file or an image.`);
+  }
+  showNotices(notes);
+
+  const parts = [];
+  if (audio.length > 0) parts.push(`Added ${audio.length} ${audio.length === 1 ? 'track' : 'tracks'}.`);
+  if (images.length > 0) {
+    parts.push(typeof target === 'number' ? 'Set the track cover.' : `Added ${images.length} ${images.length === 1 ? 'cover' : 'covers'}.`);
+  }
+  announce([...parts, ...notes].join(' ') || 'No files were added.');
+}
+
+$('add-files').addEventListener('change', (event) => {
+  addFiles([...event.target.files]);
+  event.target.value = '';
+});
+
+$('album-cover-input').addEventListener('change', (event) => {
+  addFiles([...event.target.files].filter((file) => guessKind(file) !== 'audio'), 'album');
+  event.target.value = '';
+});
+
+$('album-cover-remove').addEventListener('click', () => {
+  album.removeAlbumCover();
+  $('album-cover-input').focus();
+  announce('Removed the album cover.');
+});
+
+$('clear-album').addEventListener('click', () => {
+  if (!window.confirm(`Remove all ${album.tracks.length} tracks and the album cover?`)) return;
+  album.clear();
+  $('album-title').value = '';
+  albumTitleEdited = false;
+  showNotices([]);
+  $('add-files').focus();
+  announce('The album is empty.');
+});
+
+$('album-title').addEventListener('input', () => {
+  albumTitleEdited = true;
+  $('album-title-error').hidden = true;
+  panel.refresh();
+});
+
+album.addEventListener('albumtag', (event) => {
+  if (!albumTitleEdited && !$('album-title').value) $('album-title').value = event.detail.album;
+});
+
+// Dropping files anywhere on the page adds them; the album cover and each track take images dropped on them.
+function hasFiles(event) {
+  return [...event.dataTransfer.types].includes('Files');
+}
+
+document.addEventListener('dragover', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = panel.busy ? 'none' : 'copy';
+  document.body.classList.add('dragging-files');
+});
+document.addEventListener('dragleave', (event) => {
+  if (event.relatedTarget === null) document.body.classList.remove('dragging-files');
+});
+document.addEventListener('drop', (event) => {
+  document.body.classList.remove('dragging-files');
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  addFiles([...event.dataTransfer.files]);
+});
+
+const coverSlot = $('album-cover-slot');
+coverSlot.addEventListener('dragover', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  event.stopPropagation();
+  event.dataTransfer.dropEffect = panel.busy ? 'none' : 'copy';
+  coverSlot.classList.add('file-target');
+});
+coverSlot.addEventListener('dragleave', (event) => {
+  if (!coverSlot.contains(event.relatedTarget)) coverSlot.classList.remove('file-target');
+});
+coverSlot.addEventListener('drop', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  event.stopPropagation();
+  coverSlot.classList.remove('file-target');
+  document.body.classList.remove('dragging-files');
+  addFiles([...event.dataTransfer.files].filter((file) => guessKind(file) !== 'audio'), 'album');
+});
+
+// MARK: - Album display
+
+function renderAlbum() {
+  trackView.render();
+
+  const cover = album.albumCover;
+  const image = $('album-cover-image');
+  if (cover) {
+    if (image.getAttribute('src') !== cover.url) image.src = cover.url;
+    image.alt = `Album cover: ${cover.file.name}`;
+  }
+  image.hidden = !cover;
+  $('album-cover-placeholder').hidden = Boolean(cover);
+  $('album-cover-button').textContent = cover ? 'Replace cover…' : 'Choose cover…';
+  $('album-cover-remove').hidden = !cover;
+  const coverError = cover?.error ?? $('album-cover-error').dataset.serverMessage ?? null;
+  $('album-cover-error').textContent = coverError ?? '';
+  $('album-cover-error').hidden = !coverError;
+  $('album-cover-input').setAttribute('aria-invalid', coverError ? 'true' : 'false');
+
+  const count = album.tracks.length;
+  const { seconds, complete } = album.totalDuration();
+  $('album-total').textContent = count === 0
+    ? 'No tracks yet'
+    : `${count} ${count === 1 ? 'track' : 'tracks'} · ${complete ? '' : 'at least '}${formatDuration(seconds)}`;
+  $('empty-tracks').hidden = count > 0;
+  $('clear-album').hidden = count === 0 && !cover;
+  panel.refresh();
+}
+
+album.addEventListener('change', (event) => {
+  if (event.detail.reason === 'cover') delete $('album-cover-error').dataset.serverMessage;
+  renderAlbum();
+});
+
+// MARK: - Video settings
+
+function readSettings() {
+  return {
+    width: Number($('width').value),
+    height: Number($('height').value),
+    fps: Number($('fps').value),
+  };
+}
+
+/** Returns the problem with the video settings in plain words, or null when they are valid. */
+function settingsProblem() {
+  const { width, height, fps } = readSettings();
+  for (const [name, value] of [['Width', width], ['Height', height]]) {
+    if (!Number.isInteger(value) || value < SIZE_LIMITS.min || value > SIZE_LIMITS.max) {
+      return `${name} must be a whole number of pixels from ${SIZE_LIMITS.min} to ${SIZE_LIMITS.max}.`;
+    }
+    if (value % 2 !== 0) return `${name} must be an even number of pixels, such as ${value + 1}, because video encoders need even sizes.`;
+  }
+  if (!Number.isInteger(fps) || fps < FPS_LIMITS.min || fps > FPS_LIMITS.max) {
+    return `Frame rate must be a whole number from ${FPS_LIMITS.min} to ${FPS_LIMITS.max} frames per second.`;
+  }
+  return null;
+}
+
+function matchPreset() {
+  const { width, height } = readSettings();
+  const value = `${width}x${height}`;
+  const known = [...$('preset').options].some((option) => option.value === value);
+  $('preset').value = known ? value : 'custom';
+}
+
+function showSettingsProblem() {
+  const problem = settingsProblem();
+  $('size-error').textContent = problem ?? '';
+  $('size-error').hidden = !problem;
+  for (const id of ['width', 'height', 'fps']) $(id).setAttribute('aria-invalid', problem ? 'true' : 'false');
+  return problem;
+}
+
+function saveSettings() {
+  try {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(readSettings()));
+  } catch {
+    // Storage may be disabled; the settings then last only as long as the page.
+  }
+}
+
+function restoreSettings() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? 'null');
+    if (saved && Number.isInteger(saved.width) && Number.isInteger(saved.height) && Number.isInteger(saved.fps)) {
+      $('width').value = saved.width;
+      $('height').value = saved.height;
+      $('fps').value = saved.fps;
+    }
+  } catch {
+    // Unreadable or missing settings leave the defaults.
+  }
+  matchPreset();
+}
+
+$('preset').addEventListener('change', () => {
+  const value = $('preset').value;
+  if (value !== 'custom') {
+    const [width, height] = value.split('x');
+    $('width').value = width;
+    $('height').value = height;
+  } else {
+    $('width').focus();
+  }
+  showSettingsProblem();
+  saveSettings();
+  panel.refresh();
+});
+
+for (const id of ['width', 'height', 'fps']) {
+  $(id).addEventListener('input', () => {
+    matchPreset();
+    if (!$('size-error').hidden) showSettingsProblem();
+    saveSettings();
+    panel.refresh();
+  });
+  $(id).addEventListener('change', () => showSettingsProblem());
+}
+
+// MARK: - Render panel host
+
+function setLocked(locked) {
+  $('album-fields').disabled = locked;
+  $('video-fields').disabled = locked;
+  $('clear-album').disabled = locked;
+  document.body.classList.toggle('locked', locked);
+}
+
+function editSummary() {
+  const count = album.tracks.length;
+  if (count === 0) return { text: 'Add audio files and a cover to render a video.', ready: false };
+  const { seconds, complete } = album.totalDuration();
+  const { width, height, fps } = readSettings();
+  const size = settingsProblem() ? 'check the video size' : `${width} × ${height}, ${fps} fps`;
+  const text = `${count} ${count === 1 ? 'track' : 'tracks'} · ${complete ? '' : 'at least '}${formatDuration(seconds)} · ${size}`;
+  if (album.isProbing()) return { text: `${text}. Reading the files…`, ready: false };
+  return { text, ready: true };
+}
+
+/** Checks the album and settings, pointing at the first problem; returns the upload or null. */
+function prepareRender() {
+  const fail = (message, focusTarget) => {
+    announce(message, true);
+    focusTarget?.focus();
+    return null;
+  };
+
+  if (album.tracks.length === 0) {
+    return fail('Add at least one audio file first.', $('add-files'));
+  }
+  const broken = album.tracks.find((track) => track.error);
+  if (broken) {
+    const index = album.indexOf(broken.id);
+    return fail(`Track ${index + 1} (${broken.fileName}) cannot be used: ${broken.error}`, trackView.item(broken.id)?.querySelector('.remove'));
+  }
+  const brokenCover = album.albumCover?.error ? album.albumCover : album.tracks.find((track) => track.cover?.error)?.cover;
+  if (brokenCover) {
+    return fail(`The cover ${brokenCover.file.name} cannot be used: ${brokenCover.error}`, $('album-cover-input'));
+  }
+  // Without the server's probe, embedded covers are unknown, so the server decides whether a cover is missing.
+  if (serverProbeAvailable() && album.effectiveCovers().every((cover) => cover.kind === 'none')) {
+    const message = 'The album has no cover. Add an image as the album cover, or drop one on a track.';
+    $('album-cover-error').dataset.serverMessage = message;
+    renderAlbum();
+    return fail(message, $('album-cover-input'));
+  }
+  const problem = showSettingsProblem();
+  if (problem) return fail(problem, $('width'));
+
+  const { width, height, fps } = readSettings();
+  const { form, sources } = album.buildForm({ width, height, fps, album: $('album-title').value.trim() });
+  const trackTitles = album.tracks.map((track) => track.title.trim() || track.fileName);
+  return { form, sources, trackTitles };
+}
+
+function clearFieldErrors() {
+  for (const track of album.tracks) {
+    if (track.serverError) {
+      track.serverError = false;
+      album.setTrackError(track.id, null);
+    }
+  }
+  delete $('album-cover-error').dataset.serverMessage;
+  $('album-title-error').hidden = true;
+  renderAlbum();
+}
+
+/** Shows the server's message next to the track, cover or setting that its field names. */
+function showFieldError(field, message, sources) {
+  const source = sources?.get(field);
+  if (source?.trackId !== undefined && album.track(source.trackId)) {
+    const track = album.track(source.trackId);
+    album.setTrackError(track.id, message);
+    track.serverError = true;
+    const item = trackView.item(track.id);
+    item?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    item?.querySelector(source.input === 'artist' ? '.track-artist' : '.track-title')?.focus({ preventScroll: true });
+    return;
+  }
+  if (source?.albumCover || /^image_\d+$/.test(field)) {
+    $('album-cover-error').dataset.serverMessage = message;
+    renderAlbum();
+    return;
+  }
+  if (/^meta\.(width|height|fps)$/.test(field)) {
+    $('size-error').textContent = message;
+    $('size-error').hidden = false;
+    $(field.slice('meta.'.length)).focus();
+    return;
+  }
+  if (field === 'meta.album') {
+    $('album-title-error').textContent = message;
+    $('album-title-error').hidden = false;
+    $('album-title').focus();
+  }
+}
+
+// MARK: - Start
+
+restoreSettings();
+renderAlbum();
+
+const jobId = new URLSearchParams(window.location.search).get('job');
+if (jobId) panel.resume(jobId);

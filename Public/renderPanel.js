@@ -1,0 +1,557 @@
+// The render panel: starts a job, follows it to the end and shows its progress and result.
+
+import { formatBytes, formatDuration, formatDurationWords } from './format.js';
+import { ApiError, cancelJob, fetchStatus, followJob, uploadAlbum } from './job.js';
+
+/** Phases in which the album must not change, because it is being uploaded or rendered. */
+const BUSY_PHASES = new Set(['uploading', 'queued', 'running', 'loading']);
+
+/** Lines of the render log kept on the page; the server keeps its own copy. */
+const MAX_LOG_LINES = 600;
+
+/** How often the page reads the status again when the event stream stopped before the job ended. */
+const STATUS_RETRY_MS = 2000;
+
+const $ = (id) => document.getElementById(id);
+
+export class RenderPanel {
+  #state = freshState();
+  #closeStream = null;
+  #upload = null;
+  #timer = null;
+  #logLines = [];
+  #logPending = false;
+  #lastAnnouncedQuarter = -1;
+
+  /**
+   * host provides: prepare() returning {form, sources, trackTitles} or null when the album is not ready;
+   * showFieldError(field, message, sources); clearFieldErrors(); setLocked(locked); summary() for the edit phase;
+   * announce(text, urgent).
+   */
+  constructor(host) {
+    this.host = host;
+    $('render-button').addEventListener('click', () => this.start());
+    $('cancel-button').addEventListener('click', () => this.cancel());
+    $('back-button').addEventListener('click', () => this.backToAlbum());
+    $('copy-tracklist').addEventListener('click', () => this.#copyTracklist());
+    this.#render();
+  }
+
+  get phase() {
+    return this.#state.phase;
+  }
+
+  get busy() {
+    return BUSY_PHASES.has(this.#state.phase);
+  }
+
+  /** Refreshes the summary line and the Render button after the album or settings changed. */
+  refresh() {
+    this.#render();
+  }
+
+  /** Uploads the album and follows the new job. */
+  async start() {
+    if (this.busy) return;
+    this.host.clearFieldErrors();
+    this.#hideError();
+    const prepared = this.host.prepare();
+    if (!prepared) return;
+
+    this.#state = { ...freshState(), phase: 'uploading', trackTitles: prepared.trackTitles, sources: prepared.sources };
+    this.#logLines = [];
+    this.#flushLog();
+    this.#render();
+    this.host.announce('Uploading the album.');
+
+    this.#upload = uploadAlbum(prepared.form, (loaded, total) => {
+      this.#state.uploadLoaded = loaded;
+      this.#state.uploadTotal = total;
+      this.#renderUpload();
+    });
+
+    let answer;
+    try {
+      answer = await this.#upload.promise;
+    } catch (error) {
+      this.#upload = null;
+      this.#uploadFailed(error, prepared.sources);
+      return;
+    }
+    this.#upload = null;
+
+    this.#state.jobId = answer.jobId;
+    this.#state.uploadLoaded = this.#state.uploadTotal;
+    this.#state.phase = 'queued';
+    setJobInUrl(answer.jobId);
+    this.#render();
+    this.host.announce('Upload complete. The album is queued for rendering.');
+    this.#follow();
+    this.#loadJobDetails();
+  }
+
+  /** Shows the job named in the page's address, reconnecting to it while it is queued or rendering. */
+  async resume(jobId) {
+    this.#state = { ...freshState(), phase: 'loading', jobId };
+    this.#render();
+    let status;
+    try {
+      status = await fetchStatus(jobId);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        this.#state.phase = 'missing';
+        this.#state.message = 'No render was found for this link. The job may have been removed, or the link is incomplete.';
+      } else {
+        this.#state.phase = 'failed';
+        this.#state.message = `The render's status could not be read: ${error.message} Reload the page to try again.`;
+      }
+      this.#render();
+      this.host.announce(this.#state.message, true);
+      return;
+    }
+    this.#applyStatus(status, { follow: true });
+  }
+
+  async cancel() {
+    if (this.#state.phase === 'uploading' && this.#upload) {
+      this.#upload.abort();
+      return;
+    }
+    if (!this.#state.jobId || !this.busy) return;
+
+    $('cancel-button').disabled = true;
+    this.#state.cancelRequested = true;
+    this.#state.note = 'Cancelling…';
+    this.#render();
+    try {
+      const accepted = await cancelJob(this.#state.jobId);
+      if (!accepted) {
+        this.#state.cancelRequested = false;
+        this.#state.note = 'This server cannot cancel renders, so the render goes on.';
+        this.host.announce(this.#state.note, true);
+      }
+    } catch (error) {
+      this.#state.cancelRequested = false;
+      this.#state.note = `Cancelling failed: ${error.message}`;
+      this.host.announce(this.#state.note, true);
+    }
+    $('cancel-button').disabled = false;
+    this.#render();
+  }
+
+  /** Leaves a finished, failed or missing job and returns to editing the album. */
+  backToAlbum() {
+    this.#stopFollowing();
+    this.#state = freshState();
+    setJobInUrl(null);
+    this.#render();
+    this.host.announce('Back to the album.');
+    $('render-button').focus();
+  }
+
+  // MARK: - Following a job
+
+  #follow() {
+    this.#stopFollowing();
+    const jobId = this.#state.jobId;
+    this.#closeStream = followJob(jobId, {
+      log: (text) => this.#onLog(text),
+      progress: (data) => this.#onProgress(data),
+      done: (data) => this.#onDone(data),
+      failed: (text) => this.#onFailed(text),
+      interrupted: () => {
+        this.#state.note = 'The connection to the server was lost. Reconnecting…';
+        this.#render();
+      },
+      resumed: () => {
+        this.#state.note = '';
+        this.#render();
+      },
+      ended: () => this.#onStreamEnded(),
+    });
+  }
+
+  #stopFollowing() {
+    if (this.#closeStream) this.#closeStream();
+    this.#closeStream = null;
+    clearTimeout(this.#state.retryTimer);
+  }
+
+  /** Reads the job's track titles and start time, which the server may have filled in from tags. */
+  async #loadJobDetails() {
+    try {
+      const status = await fetchStatus(this.#state.jobId);
+      if (status.jobId !== this.#state.jobId) return;
+      this.#state.job = status;
+      if (status.startedAt && !this.#state.startedAt) this.#state.startedAt = Date.parse(status.startedAt);
+      this.#render();
+    } catch {
+      // The titles sent with the upload remain, which is enough to show the progress.
+    }
+  }
+
+  #onLog(text) {
+    this.#appendLog(text);
+    const queued = /(?:Queued at position|Waiting in the queue: position) (\d+)/.exec(text);
+    if (queued && this.#state.phase === 'queued') {
+      const position = Number(queued[1]);
+      if (position !== this.#state.queuePosition) {
+        this.#state.queuePosition = position;
+        this.host.announce(`Waiting in the queue: position ${position}.`);
+      }
+    }
+    if (/^Rendering started/.test(text)) this.#markRunning();
+    this.#render();
+  }
+
+  #markRunning() {
+    if (this.#state.phase === 'queued') {
+      this.#state.phase = 'running';
+      this.#state.queuePosition = null;
+      if (!this.#state.startedAt) this.#state.startedAt = Date.now();
+      this.host.announce('Rendering started.');
+    }
+  }
+
+  #onProgress(data) {
+    this.#markRunning();
+    if (Number.isFinite(data.percent)) this.#state.percent = Math.max(0, Math.min(100, data.percent));
+    if (data.step === 'segment' && Number.isInteger(data.index)) {
+      this.#state.step = 'segment';
+      this.#state.trackIndex = data.index;
+      if (Number.isInteger(data.total)) this.#state.trackTotal = data.total;
+      this.host.announce(`Rendering ${this.#trackLabel()}.`);
+    } else if (data.step === 'concat') {
+      this.#state.step = 'concat';
+      this.host.announce('Joining the tracks into one video.');
+    }
+    const quarter = Math.floor(this.#state.percent / 25);
+    if (quarter > this.#lastAnnouncedQuarter && quarter > 0 && quarter < 4) {
+      this.#lastAnnouncedQuarter = quarter;
+      this.host.announce(`${quarter * 25} percent rendered.`);
+    }
+    this.#render();
+  }
+
+  #onDone(data) {
+    this.#closeStream = null;
+    this.#state.phase = 'done';
+    this.#state.percent = 100;
+    this.#state.downloadUrl = data.downloadUrl ?? `/api/render/${this.#state.jobId}/download`;
+    this.#state.tracklist = data.tracklist ?? '';
+    this.#state.finishedAt = Date.now();
+    this.#render();
+    this.host.announce('Your video is ready. Download it or copy the tracklist below.', true);
+    this.#loadJobDetails();
+  }
+
+  async #onFailed(text) {
+    this.#closeStream = null;
+    let status = null;
+    try {
+      status = await fetchStatus(this.#state.jobId);
+    } catch {
+      // Without the status, the event's message decides.
+    }
+    if (status?.status === 'cancelled' || (!status && this.#state.cancelRequested)) {
+      this.#state.phase = 'cancelled';
+      this.#state.message = 'The render was cancelled.';
+    } else {
+      this.#state.phase = 'failed';
+      this.#state.message = text || status?.error || 'The render failed.';
+    }
+    this.#state.note = '';
+    this.#render();
+    this.host.announce(this.#state.phase === 'cancelled' ? this.#state.message : `The render failed: ${this.#state.message}`, true);
+  }
+
+  /** The stream ended without a done or error event, so the status tells how the job stands. */
+  async #onStreamEnded() {
+    this.#closeStream = null;
+    try {
+      const status = await fetchStatus(this.#state.jobId);
+      this.#applyStatus(status, { follow: false });
+      if (status.status === 'queued' || status.status === 'running') {
+        this.#state.retryTimer = setTimeout(() => this.#follow(), STATUS_RETRY_MS);
+      }
+    } catch {
+      this.#state.note = 'The connection to the server was lost. Reconnecting…';
+      this.#render();
+      this.#state.retryTimer = setTimeout(() => this.#onStreamEnded(), STATUS_RETRY_MS);
+    }
+  }
+
+  #applyStatus(status, { follow }) {
+    const state = this.#state;
+    state.job = status;
+    state.percent = Number.isFinite(status.percent) ? status.percent : 0;
+    if (status.startedAt) state.startedAt = Date.parse(status.startedAt);
+    if (status.finishedAt) state.finishedAt = Date.parse(status.finishedAt);
+
+    switch (status.status) {
+      case 'queued':
+      case 'running':
+        state.phase = status.status;
+        state.queuePosition = status.queuePosition ?? null;
+        if (follow) this.#follow();
+        this.host.announce(status.status === 'queued' ? 'Reconnected. The album is waiting in the queue.' : 'Reconnected to the render.');
+        break;
+      case 'done':
+        state.tracklist = status.tracklist ?? '';
+        state.percent = 100;
+        if (status.expired || !status.downloadUrl) {
+          state.phase = 'expired';
+          state.message = 'This video has expired: the server removed it after its retention period. Render the album again to get a new one.';
+        } else {
+          state.phase = 'done';
+          state.downloadUrl = status.downloadUrl;
+        }
+        break;
+      case 'cancelled':
+        state.phase = 'cancelled';
+        state.message = 'The render was cancelled.';
+        break;
+      default:
+        state.phase = 'failed';
+        state.message = status.error || 'The render failed.';
+    }
+    this.#render();
+    if (!BUSY_PHASES.has(state.phase)) this.host.announce(this.#statusText(), true);
+  }
+
+  #uploadFailed(error, sources) {
+    this.#state.phase = 'edit';
+    this.#render();
+    if (error.name === 'AbortError') {
+      this.host.announce('Upload cancelled.');
+      return;
+    }
+    let message = error.message;
+    if (error instanceof ApiError && error.status === 429 && error.retryAfter) {
+      message = `${message} (The server suggests waiting ${error.retryAfter} s.)`;
+    }
+    this.#showError(message);
+    if (error instanceof ApiError && error.field) this.host.showFieldError(error.field, error.message, sources);
+    this.host.announce(`The album was not accepted: ${message}`, true);
+  }
+
+  // MARK: - Display
+
+  #trackLabel() {
+    const index = this.#state.trackIndex;
+    const total = this.#state.trackTotal ?? this.#state.job?.tracks?.length ?? this.#state.trackTitles?.length;
+    const title = this.#state.job?.tracks?.[index]?.title ?? this.#state.trackTitles?.[index];
+    const position = total ? `track ${index + 1} of ${total}` : `track ${index + 1}`;
+    return title ? `${position}: ${title}` : position;
+  }
+
+  #statusText() {
+    const state = this.#state;
+    switch (state.phase) {
+      case 'loading': return 'Looking up the render…';
+      case 'uploading': return 'Uploading the album…';
+      case 'queued':
+        return state.queuePosition ? `Waiting in the queue: position ${state.queuePosition}.` : 'Waiting in the queue.';
+      case 'running': return 'Rendering the video…';
+      case 'done': return 'Your video is ready.';
+      case 'failed': return 'The render failed.';
+      default: return state.message ?? '';
+    }
+  }
+
+  #render() {
+    const state = this.#state;
+    const phase = state.phase;
+    document.body.dataset.phase = phase;
+    this.host.setLocked(this.busy);
+
+    const inJob = phase !== 'edit';
+    $('job-status').hidden = !inJob;
+    $('render-button').hidden = inJob;
+    $('cancel-button').hidden = !this.busy || phase === 'loading';
+    $('back-button').hidden = !inJob || this.busy;
+
+    const summary = inJob && state.job ? jobSummary(state.job) : this.host.summary();
+    $('render-summary').textContent = summary.text;
+    $('render-button').disabled = !summary.ready;
+
+    const statusLine = $('status-line');
+    statusLine.textContent = this.#statusText();
+    statusLine.className = `status-line ${phase}`;
+
+    $('upload-block').hidden = !(phase === 'uploading' || (state.uploadTotal > 0 && this.busy));
+    this.#renderUpload();
+
+    const showsProgress = phase === 'queued' || phase === 'running' || phase === 'done';
+    $('render-block').hidden = !showsProgress;
+    const percent = Math.floor(state.percent * 10) / 10;
+    $('render-progress').value = state.percent;
+    $('render-progress').setAttribute('aria-valuetext', `${percent} percent`);
+    $('render-percent').textContent = `${percent.toFixed(percent % 1 === 0 ? 0 : 1)} %`;
+    $('render-label').textContent = phase === 'queued' ? 'Queued' : phase === 'done' ? 'Rendered' : 'Rendering';
+    $('current-step').textContent = this.#currentStep();
+    this.#renderClock();
+
+    if (state.message && (phase === 'failed' || phase === 'missing' || phase === 'expired' || phase === 'cancelled')) {
+      this.#showError(state.message, phase === 'cancelled' || phase === 'expired' ? 'notice' : 'error');
+    } else if (state.note) {
+      this.#showError(state.note, 'notice');
+    } else if (inJob) {
+      this.#hideError();
+    }
+
+    const result = $('job-result');
+    result.hidden = phase !== 'done' && !(phase === 'expired' && state.tracklist);
+    $('download-link').hidden = phase !== 'done';
+    $('result-video').hidden = phase !== 'done';
+    if (phase === 'done' && state.downloadUrl) {
+      if ($('download-link').getAttribute('href') !== state.downloadUrl) {
+        $('download-link').href = state.downloadUrl;
+        $('result-video').src = state.downloadUrl;
+      }
+      $('tracklist-link').href = `/api/render/${encodeURIComponent(state.jobId)}/tracklist.txt`;
+    } else if (phase !== 'expired') {
+      $('result-video').removeAttribute('src');
+    }
+    $('tracklist-link').hidden = phase !== 'done';
+    $('tracklist').value = state.tracklist ?? '';
+    $('tracklist').rows = Math.min(12, Math.max(3, (state.tracklist ?? '').split('\n').length));
+
+    $('log-details').hidden = !(this.#logLines.length > 0);
+
+    if (phase === 'running' && !this.#timer) {
+      this.#timer = setInterval(() => this.#renderClock(), 1000);
+    } else if (phase !== 'running' && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #renderUpload() {
+    const { uploadLoaded, uploadTotal } = this.#state;
+    const percent = uploadTotal > 0 ? (uploadLoaded / uploadTotal) * 100 : 0;
+    $('upload-progress').value = percent;
+    $('upload-progress').setAttribute('aria-valuetext', `${Math.round(percent)} percent uploaded`);
+    $('upload-text').textContent = uploadTotal > 0 ? `${formatBytes(uploadLoaded)} of ${formatBytes(uploadTotal)}` : '';
+    $('upload-label').textContent = this.#state.phase === 'uploading' ? 'Uploading' : 'Uploaded';
+  }
+
+  #currentStep() {
+    const state = this.#state;
+    if (state.phase === 'queued') return state.queuePosition ? `In the queue, position ${state.queuePosition}` : 'In the queue';
+    if (state.phase === 'done') return 'Finished';
+    if (state.step === 'concat') return 'Joining the tracks';
+    if (state.step === 'segment') {
+      const label = this.#trackLabel();
+      return label.charAt(0).toUpperCase() + label.slice(1);
+    }
+    return 'Starting';
+  }
+
+  #renderClock() {
+    const state = this.#state;
+    const end = state.phase === 'running' ? Date.now() : state.finishedAt;
+    const elapsed = state.startedAt && end ? Math.max(0, (end - state.startedAt) / 1000) : null;
+    $('elapsed').textContent = elapsed === null ? '–' : formatDuration(elapsed);
+
+    let eta = '–';
+    if (state.phase === 'running' && elapsed !== null) {
+      eta = state.percent >= 1 && elapsed >= 2
+        ? `about ${formatDurationWords((elapsed * (100 - state.percent)) / state.percent)}`
+        : 'Estimating…';
+    } else if (state.phase === 'done') {
+      eta = 'Done';
+    }
+    $('eta').textContent = eta;
+  }
+
+  #appendLog(text) {
+    this.#logLines.push(text);
+    if (this.#logLines.length > MAX_LOG_LINES) this.#logLines.splice(0, this.#logLines.length - MAX_LOG_LINES);
+    if (this.#logPending) return;
+    this.#logPending = true;
+    requestAnimationFrame(() => this.#flushLog());
+  }
+
+  #flushLog() {
+    this.#logPending = false;
+    const log = $('log');
+    const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+    log.textContent = this.#logLines.join('\n');
+    if (atBottom) log.scrollTop = log.scrollHeight;
+    $('log-details').hidden = this.#logLines.length === 0;
+  }
+
+  #showError(message, kind = 'error') {
+    const element = $('render-error');
+    element.textContent = message;
+    element.className = kind === 'notice' ? 'notice-text' : 'field-error';
+    element.hidden = false;
+  }
+
+  #hideError() {
+    $('render-error').hidden = true;
+    $('render-error').textContent = '';
+  }
+
+  async #copyTracklist() {
+    const text = $('tracklist').value;
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      // The Clipboard API needs a secure context; selecting the text lets a person copy it by hand.
+      $('tracklist').select();
+      const copied = document.execCommand?.('copy');
+      if (!copied) {
+        this.host.announce('Copying is blocked by the browser. The tracklist is selected: press Ctrl+C or Cmd+C.', true);
+        return;
+      }
+    }
+    $('copy-tracklist').textContent = 'Copied';
+    setTimeout(() => { $('copy-tracklist').textContent = 'Copy tracklist'; }, 2000);
+    this.host.announce('Tracklist copied.');
+  }
+}
+
+function freshState() {
+  return {
+    phase: 'edit',
+    jobId: null,
+    job: null,
+    trackTitles: null,
+    sources: null,
+    uploadLoaded: 0,
+    uploadTotal: 0,
+    percent: 0,
+    step: null,
+    trackIndex: null,
+    trackTotal: null,
+    queuePosition: null,
+    startedAt: null,
+    finishedAt: null,
+    downloadUrl: null,
+    tracklist: null,
+    message: null,
+    note: '',
+    cancelRequested: false,
+    retryTimer: null,
+  };
+}
+
+function jobSummary(job) {
+  const count = job.tracks?.length ?? 0;
+  const parts = [];
+  if (job.album) parts.push(job.album);
+  parts.push(`${count} ${count === 1 ? 'track' : 'tracks'}`);
+  if (Number.isFinite(job.duration)) parts.push(formatDuration(job.duration));
+  if (job.width && job.height) parts.push(`${job.width} × ${job.height}, ${job.fps} fps`);
+  return { text: parts.join(' · '), ready: false };
+}
+
+/** Puts the job id in the address as ?job=…, or removes it, without adding a history entry. */
+function setJobInUrl(jobId) {
+  const url = new URL(window.location.href);
+  if (jobId) url.searchParams.set('job', jobId);
+  else url.searchParams.delete('job');
+  window.history.replaceState(null, '', url);
+}
