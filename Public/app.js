@@ -29,6 +29,7 @@ const panel = new RenderPanel({
   clearFieldErrors,
   setLocked,
   summary: editSummary,
+  hasTracks: () => album.tracks.length > 0,
   announce,
 });
 
@@ -212,8 +213,12 @@ function renderAlbum() {
   panel.refresh();
 }
 
+/** Album changes made by a person, after which a message about the last Render attempt is out of date. */
+const PERSON_CHANGES = new Set(['add', 'remove', 'order', 'cover', 'edit', 'clear']);
+
 album.addEventListener('change', (event) => {
   if (event.detail.reason === 'cover') delete $('album-cover-error').dataset.serverMessage;
+  if (PERSON_CHANGES.has(event.detail.reason)) panel.clearError();
   renderAlbum();
 });
 
@@ -323,12 +328,11 @@ function editSummary() {
   return { text, ready: true };
 }
 
-/** Checks the album and settings, pointing at the first problem; returns the upload or null. */
+/** Checks the album and settings; returns the upload, or {problem} after focusing the control at fault. */
 function prepareRender() {
   const fail = (message, focusTarget) => {
-    announce(message, true);
     focusTarget?.focus();
-    return null;
+    return { problem: message };
   };
 
   if (album.tracks.length === 0) {
@@ -354,9 +358,22 @@ function prepareRender() {
   if (problem) return fail(problem, $('width'));
 
   const { width, height, fps } = readSettings();
-  const { form, sources } = album.buildForm({ width, height, fps, album: $('album-title').value.trim() });
-  const trackTitles = album.tracks.map((track) => track.title.trim() || track.fileName);
-  return { form, sources, trackTitles };
+  const albumTitle = $('album-title').value.trim();
+  const { form, sources } = album.buildForm({ width, height, fps, album: albumTitle });
+  // The preview has the shape of the job's status, so the panel shows the album before the server answers.
+  const preview = {
+    album: albumTitle || undefined,
+    width,
+    height,
+    fps,
+    duration: album.totalDuration().seconds,
+    tracks: album.tracks.map((track) => ({
+      title: track.title.trim() || track.fileName,
+      artist: track.artist.trim() || undefined,
+      duration: track.duration,
+    })),
+  };
+  return { form, sources, preview };
 }
 
 function clearFieldErrors() {

@@ -24,8 +24,10 @@ export class RenderPanel {
   #lastAnnouncedQuarter = -1;
 
   /**
-   * host provides: prepare() returning {form, sources, trackTitles} or null when the album is not ready;
+   * host provides: prepare() returning {form, sources, preview}, where preview has the shape of the job's status,
+   * or {problem} when the album is not ready;
    * showFieldError(field, message, sources); clearFieldErrors(); setLocked(locked); summary() for the edit phase;
+   * hasTracks();
    * announce(text, urgent).
    */
   constructor(host) {
@@ -50,15 +52,24 @@ export class RenderPanel {
     this.#render();
   }
 
+  /** Hides the message about the last attempt, because the album changed since. */
+  clearError() {
+    if (this.#state.phase === 'edit') this.#hideError();
+  }
+
   /** Uploads the album and follows the new job. */
   async start() {
     if (this.busy) return;
     this.host.clearFieldErrors();
     this.#hideError();
     const prepared = this.host.prepare();
-    if (!prepared) return;
+    if (prepared.problem) {
+      this.#showError(prepared.problem);
+      this.host.announce(prepared.problem, true);
+      return;
+    }
 
-    this.#state = { ...freshState(), phase: 'uploading', trackTitles: prepared.trackTitles, sources: prepared.sources };
+    this.#state = { ...freshState(), phase: 'uploading', job: prepared.preview, sources: prepared.sources };
     this.#logLines = [];
     this.#flushLog();
     this.#render();
@@ -139,7 +150,7 @@ export class RenderPanel {
     this.#render();
   }
 
-  /** Leaves a finished, failed or missing job and returns to editing the album. */
+  /** Leaves a finished, failed or unknown job and returns to editing the album. */
   backToAlbum() {
     this.#stopFollowing();
     this.#state = freshState();
@@ -177,7 +188,7 @@ export class RenderPanel {
     clearTimeout(this.#state.retryTimer);
   }
 
-  /** Reads the job's track titles and start time, which the server may have filled in from tags. */
+  /** Reads the job's status for its track titles, which the server may take from tags, and its start time. */
   async #loadJobDetails() {
     try {
       const status = await fetchStatus(this.#state.jobId);
@@ -186,7 +197,7 @@ export class RenderPanel {
       if (status.startedAt && !this.#state.startedAt) this.#state.startedAt = Date.parse(status.startedAt);
       this.#render();
     } catch {
-      // The titles sent with the upload remain, which is enough to show the progress.
+      // The preview made before the upload remains, which is enough to show the progress.
     }
   }
 
@@ -316,7 +327,9 @@ export class RenderPanel {
         state.message = status.error || 'The render failed.';
     }
     this.#render();
-    if (!BUSY_PHASES.has(state.phase)) this.host.announce(this.#statusText(), true);
+    if (!BUSY_PHASES.has(state.phase)) {
+      this.host.announce([this.#statusText(), state.message].filter(Boolean).join(' '), true);
+    }
   }
 
   #uploadFailed(error, sources) {
@@ -339,8 +352,8 @@ export class RenderPanel {
 
   #trackLabel() {
     const index = this.#state.trackIndex;
-    const total = this.#state.trackTotal ?? this.#state.job?.tracks?.length ?? this.#state.trackTitles?.length;
-    const title = this.#state.job?.tracks?.[index]?.title ?? this.#state.trackTitles?.[index];
+    const total = this.#state.trackTotal ?? this.#state.job?.tracks?.length;
+    const title = this.#state.job?.tracks?.[index]?.title;
     const position = total ? `track ${index + 1} of ${total}` : `track ${index + 1}`;
     return title ? `${position}: ${title}` : position;
   }
@@ -355,7 +368,10 @@ export class RenderPanel {
       case 'running': return 'Rendering the video…';
       case 'done': return 'Your video is ready.';
       case 'failed': return 'The render failed.';
-      default: return state.message ?? '';
+      case 'cancelled': return 'Render cancelled.';
+      case 'expired': return 'The video has expired.';
+      case 'missing': return 'Render not found.';
+      default: return '';
     }
   }
 
@@ -366,14 +382,26 @@ export class RenderPanel {
     this.host.setLocked(this.busy);
 
     const inJob = phase !== 'edit';
+    document.body.classList.toggle('in-job', inJob);
+    $('album-fields').hidden = inJob;
+    $('video-panel').hidden = inJob;
+    $('job-album').hidden = !inJob;
+    // Without the job's details, as for an unknown job id, the album panel would be empty.
+    document.querySelector('.album-panel').hidden = inJob && !(state.job?.tracks?.length > 0);
+    $('back-button').textContent = this.host.hasTracks() ? 'Back to the album' : 'Start a new album';
+    this.#renderJobTracks();
     $('job-status').hidden = !inJob;
     $('render-button').hidden = inJob;
     $('cancel-button').hidden = !this.busy || phase === 'loading';
     $('back-button').hidden = !inJob || this.busy;
 
-    const summary = inJob && state.job ? jobSummary(state.job) : this.host.summary();
-    $('render-summary').textContent = summary.text;
-    $('render-button').disabled = !summary.ready;
+    if (inJob) {
+      $('render-summary').textContent = state.job?.width ? `${state.job.width} × ${state.job.height}, ${state.job.fps} fps` : '';
+    } else {
+      const summary = this.host.summary();
+      $('render-summary').textContent = summary.text;
+      $('render-button').disabled = !summary.ready;
+    }
 
     const statusLine = $('status-line');
     statusLine.textContent = this.#statusText();
@@ -389,6 +417,7 @@ export class RenderPanel {
     $('render-progress').setAttribute('aria-valuetext', `${percent} percent`);
     $('render-percent').textContent = `${percent.toFixed(percent % 1 === 0 ? 0 : 1)} %`;
     $('render-label').textContent = phase === 'queued' ? 'Queued' : phase === 'done' ? 'Rendered' : 'Rendering';
+    $('job-facts').hidden = phase === 'queued';
     $('current-step').textContent = this.#currentStep();
     this.#renderClock();
 
@@ -409,6 +438,9 @@ export class RenderPanel {
         $('download-link').href = state.downloadUrl;
         $('result-video').src = state.downloadUrl;
       }
+      if (state.job?.width && state.job?.height) {
+        $('result-video').style.aspectRatio = `${state.job.width} / ${state.job.height}`;
+      }
       $('tracklist-link').href = `/api/render/${encodeURIComponent(state.jobId)}/tracklist.txt`;
     } else if (phase !== 'expired') {
       $('result-video').removeAttribute('src');
@@ -425,6 +457,35 @@ export class RenderPanel {
       clearInterval(this.#timer);
       this.#timer = null;
     }
+  }
+
+  /** Lists the job's tracks in place of the album editor, marking the one being rendered. */
+  #renderJobTracks() {
+    const job = this.#state.job;
+    const list = $('job-tracks');
+    $('job-album-summary').textContent = job ? albumSummary(job) : '';
+    const tracks = job?.tracks ?? [];
+    const current = this.#state.phase === 'running' && this.#state.step === 'segment' ? this.#state.trackIndex : null;
+
+    while (list.children.length > tracks.length) list.lastElementChild.remove();
+    tracks.forEach((track, index) => {
+      let item = list.children[index];
+      if (!item) {
+        item = document.createElement('li');
+        for (const name of ['job-track-number', 'job-track-title', 'job-track-time']) {
+          const part = document.createElement('span');
+          part.className = name;
+          item.append(part);
+        }
+        list.append(item);
+      }
+      item.children[0].textContent = String(index + 1);
+      item.children[1].textContent = track.artist ? `${track.artist} – ${track.title}` : track.title;
+      const start = Number.isFinite(track.start) ? `starts ${formatDuration(track.start)} · ` : '';
+      item.children[2].textContent = `${start}${formatDuration(track.duration)}`;
+      if (index === current) item.setAttribute('aria-current', 'step');
+      else item.removeAttribute('aria-current');
+    });
   }
 
   #renderUpload() {
@@ -518,7 +579,6 @@ function freshState() {
     phase: 'edit',
     jobId: null,
     job: null,
-    trackTitles: null,
     sources: null,
     uploadLoaded: 0,
     uploadTotal: 0,
@@ -538,14 +598,13 @@ function freshState() {
   };
 }
 
-function jobSummary(job) {
+function albumSummary(job) {
   const count = job.tracks?.length ?? 0;
   const parts = [];
   if (job.album) parts.push(job.album);
   parts.push(`${count} ${count === 1 ? 'track' : 'tracks'}`);
-  if (Number.isFinite(job.duration)) parts.push(formatDuration(job.duration));
-  if (job.width && job.height) parts.push(`${job.width} × ${job.height}, ${job.fps} fps`);
-  return { text: parts.join(' · '), ready: false };
+  if (Number.isFinite(job.duration) && job.duration > 0) parts.push(formatDuration(job.duration));
+  return parts.join(' · ');
 }
 
 /** Puts the job id in the address as ?job=…, or removes it, without adding a history entry. */

@@ -191,15 +191,24 @@ def start_browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def emulate_viewport(driver, width, height):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
 def screenshot(driver, state):
-    """Saves full-page screenshots of the current state at each width, then returns to 1280 px."""
+    """Saves full-page screenshots of the current state at each width, then restores the window's viewport.
+
+    The viewport is emulated through the DevTools protocol because a headless window does not grow past the
+    screen's size, which would cut long pages.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     for width in SCREEN_WIDTHS:
-        driver.set_window_size(width, 900)
+        emulate_viewport(driver, width, 900)
         height = driver.execute_script("return document.documentElement.scrollHeight")
-        driver.set_window_size(width, min(max(height, 600), 4000))
+        emulate_viewport(driver, width, min(max(height, 600), 6000))
         driver.save_screenshot(str(SCREENSHOT_DIR / f"{state}-{width}.png"))
-    driver.set_window_size(1280, 900)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def phase(driver):
@@ -325,8 +334,9 @@ def render_with_reload(driver, server, media, results):
     results.check("reload keeps the job in the address", job_id in driver.current_url, driver.current_url)
     results.check("reloaded page reconnects to the job", phase(driver) in ("queued", "running", "done"),
                   f"before reload {phase_before_reload}, after {phase(driver)}")
-    results.check("reloaded page shows the job's album", "2 tracks" in text_of(driver, "render-summary"),
-                  text_of(driver, "render-summary"))
+    wait_for(driver, 10, lambda d: "2 tracks" in text_of(d, "job-album-summary"), "the job's album was not listed")
+    results.check("reloaded page lists the job's album", "Browser Test Album · 2 tracks" in text_of(driver, "job-album-summary"),
+                  text_of(driver, "job-album-summary"))
 
     try:
         wait_for(driver, RENDER_TIMEOUT_S,
@@ -414,6 +424,9 @@ def check_unknown_job(driver, server, results):
     wait_for(driver, 10, lambda d: phase(d) == "missing", "an unknown job id did not show the missing state")
     results.check("unknown job says so", "No render was found" in text_of(driver, "render-error"),
                   text_of(driver, "render-error"))
+    driver.find_element(By.ID, "back-button").click()
+    results.check("leaving an unknown job returns to editing", phase(driver) == "edit", phase(driver))
+    results.check("leaving an unknown job clears the address", "job=" not in driver.current_url, driver.current_url)
 
 
 def report_browser_errors(driver):
