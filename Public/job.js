@@ -49,7 +49,9 @@ export function uploadAlbum(form, onProgress) {
       reject(apiErrorFrom(request.status, request.responseText, request.getResponseHeader('Retry-After')));
     });
     request.addEventListener('error', () => {
-      reject(new Error('The upload stopped because the connection to the server failed. Check that the server is running, then press Render again.'));
+      // A server that rejects a request early, for example one larger than its upload limit, may close the
+      // connection before the browser has sent the body, so the status never arrives.
+      reject(new Error('The upload failed because the connection to the server closed. The album may be larger than the server accepts, or the server stopped. Check both, then press Render again.'));
     });
     request.addEventListener('abort', () => {
       const error = new Error('The upload was cancelled.');

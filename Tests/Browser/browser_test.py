@@ -237,6 +237,34 @@ def wait_until_read(driver):
              and d.find_element(By.ID, "render-button").is_enabled(), "files were still being read after 30 s")
 
 
+# Chromium's WebDriver cannot perform HTML drag and drop, so the events are dispatched with a real DataTransfer.
+DRAG_TRACK_SCRIPT = """
+const [from, to, after] = arguments;
+const items = document.querySelectorAll('#track-list > li.track');
+const handle = items[from].querySelector('.drag-handle');
+const target = items[to];
+const data = new DataTransfer();
+handle.dispatchEvent(new DragEvent('dragstart', {bubbles: true, cancelable: true, dataTransfer: data}));
+const box = target.getBoundingClientRect();
+const y = after ? box.bottom - 2 : box.top + 2;
+target.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: data, clientY: y}));
+target.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: data, clientY: y}));
+handle.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: data}));
+"""
+
+DROP_IMAGE_SCRIPT = """
+const [index, done] = [arguments[0], arguments[arguments.length - 1]];
+fetch('/favicon.svg').then((response) => response.blob()).then((blob) => {
+  const data = new DataTransfer();
+  data.items.add(new File([blob], 'dropped.svg', {type: 'image/svg+xml'}));
+  const target = document.querySelectorAll('#track-list > li.track')[index];
+  target.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: data}));
+  target.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: data}));
+  done(true);
+});
+"""
+
+
 def set_text(element, text):
     element.send_keys(Keys.CONTROL, "a")
     element.send_keys(Keys.BACKSPACE)
@@ -289,6 +317,22 @@ def load_album(driver, media, results):
     track_items(driver)[0].find_element(By.CLASS_NAME, "move-down").click()
     results.check("Move buttons reorder and restore", track_files(driver) == [media["mp3"].name, media["flac"].name],
                   track_files(driver))
+
+    driver.execute_script(DRAG_TRACK_SCRIPT, 0, 1, True)
+    results.check("dragging a track reorders", track_files(driver) == [media["flac"].name, media["mp3"].name],
+                  track_files(driver))
+    driver.execute_script(DRAG_TRACK_SCRIPT, 1, 0, False)
+    results.check("dragging it back restores", track_files(driver) == [media["mp3"].name, media["flac"].name],
+                  track_files(driver))
+
+    driver.execute_async_script(DROP_IMAGE_SCRIPT, 0)
+    wait_for(driver, 10, lambda d: "Own cover" in track_items(d)[0].text, "the dropped image did not become a cover")
+    results.check("image dropped on a track is its cover", "Own cover" in track_items(driver)[0].text,
+                  track_items(driver)[0].text)
+    track_items(driver)[0].find_element(By.CLASS_NAME, "remove-cover").click()
+    results.check("removing a track cover restores the album cover",
+                  track_items(driver)[0].find_element(By.CLASS_NAME, "track-cover-note").text == "Album cover",
+                  track_items(driver)[0].text)
 
     items = track_items(driver)
     set_text(items[0].find_element(By.CLASS_NAME, "track-title"), "Sunrise")
@@ -367,6 +411,11 @@ def render_with_reload(driver, server, media, results):
                   len(tracklist) > 0 and re.fullmatch(r"0:00 (Test Band - )?Sunrise", tracklist[0]) is not None, tracklist)
     results.check("tracklist gives the second start",
                   len(tracklist) > 1 and re.fullmatch(r"0:0[23] Dusk", tracklist[1]) is not None, tracklist)
+
+    driver.find_element(By.ID, "copy-tracklist").click()
+    announced = lambda d: d.find_element(By.ID, "announcer").get_attribute("textContent")
+    wait_for(driver, 5, lambda d: "copied" in announced(d) or "Copying" in announced(d), "nothing was announced after Copy")
+    results.check("Copy announces the copied tracklist", announced(driver) == "Tracklist copied.", announced(driver))
 
     link = driver.find_element(By.ID, "download-link").get_attribute("href")
     results.check("download link points at the job", link.endswith(f"/api/render/{job_id}/download"), link)
