@@ -36,6 +36,10 @@ export class RenderPanel {
     $('cancel-button').addEventListener('click', () => this.cancel());
     $('back-button').addEventListener('click', () => this.backToAlbum());
     $('copy-tracklist').addEventListener('click', () => this.#copyTracklist());
+    window.addEventListener('beforeunload', (event) => {
+      // Leaving the page stops an upload, and no job exists yet to come back to.
+      if (this.#state.phase === 'uploading') event.preventDefault();
+    });
     this.#render();
   }
 
@@ -179,6 +183,20 @@ export class RenderPanel {
         this.#render();
       },
       ended: () => this.#onStreamEnded(),
+    });
+  }
+
+  /** Reads the log of a job that has ended; the stream replays its events and closes after the last one. */
+  #loadLog() {
+    const ignore = () => {};
+    this.#closeStream = followJob(this.#state.jobId, {
+      log: (text) => this.#appendLog(text),
+      progress: ignore,
+      done: ignore,
+      failed: ignore,
+      interrupted: () => this.#stopFollowing(),
+      resumed: ignore,
+      ended: ignore,
     });
   }
 
@@ -328,6 +346,7 @@ export class RenderPanel {
     }
     this.#render();
     if (!BUSY_PHASES.has(state.phase)) {
+      if (follow) this.#loadLog();
       this.host.announce([this.#statusText(), state.message].filter(Boolean).join(' '), true);
     }
   }
