@@ -4,7 +4,7 @@ import { compareNames, titleFromFileName } from './format.js';
 import { probeFile, serverProbeAvailable } from './probe.js';
 
 /**
- * An album of tracks. Each change dispatches a 'change' event; its detail.reason names the change
+ * An album of tracks. Each change dispatches a 'change' event, whose detail.reason names the change
  * ('add', 'probe', 'order', 'remove', 'cover', 'edit', 'errors', 'clear').
  *
  * A track is {id, file, fileName, title, titleEdited, artist, artistEdited, duration, trackNumber, embeddedCover,
@@ -13,7 +13,7 @@ import { probeFile, serverProbeAvailable } from './probe.js';
 export class Album extends EventTarget {
   tracks = [];
   albumCover = null;
-  /** True until a person reorders tracks by hand; while true, tracks stay sorted by track number, then file name. */
+  /** True until a person reorders tracks by hand. Until then, tracks stay sorted by track number, then file name. */
   autoOrder = true;
   #nextId = 1;
 
@@ -139,7 +139,7 @@ export class Album extends EventTarget {
     this.#changed('remove');
   }
 
-  /** Moves a track to a new position; a manual move stops the automatic ordering. */
+  /** Moves a track to a new position, which stops the automatic ordering. */
   moveTrack(id, toIndex) {
     const from = this.indexOf(id);
     const to = Math.max(0, Math.min(this.tracks.length - 1, toIndex));

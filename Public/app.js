@@ -37,7 +37,7 @@ const panel = new RenderPanel({
 
 let announceTimer = null;
 
-/** Speaks a status change through the live region; urgent messages interrupt what is being read. */
+/** Speaks a status change through the live region. Urgent messages interrupt what is being read. */
 function announce(text, urgent = false) {
   const region = $('announcer');
   region.setAttribute('aria-live', urgent ? 'assertive' : 'polite');
@@ -142,7 +142,7 @@ album.addEventListener('albumtag', (event) => {
   if (!albumTitleEdited && !$('album-title').value) $('album-title').value = event.detail.album;
 });
 
-// Dropping files anywhere on the page adds them; the album cover and each track take images dropped on them.
+// Files dropped anywhere on the page are added. The album cover and each track take images dropped on them.
 function hasFiles(event) {
   return [...event.dataTransfer.types].includes('Files');
 }
@@ -266,7 +266,7 @@ function saveSettings() {
   try {
     localStorage.setItem(SETTINGS_KEY, JSON.stringify(readSettings()));
   } catch {
-    // Storage may be disabled; the settings then last only as long as the page.
+    // Storage may be disabled, and then the settings last only as long as the page.
   }
 }
 
@@ -328,7 +328,7 @@ function editSummary() {
   return { text, ready: true };
 }
 
-/** Checks the album and settings; returns the upload, or {problem} after focusing the control at fault. */
+/** Checks the album and settings and returns the upload, or {problem} after focusing the control at fault. */
 function prepareRender() {
   const fail = (message, focusTarget) => {
     focusTarget?.focus();
@@ -360,7 +360,7 @@ function prepareRender() {
   const { width, height, fps } = readSettings();
   const albumTitle = $('album-title').value.trim();
   const { form, sources } = album.buildForm({ width, height, fps, album: albumTitle });
-  // The preview has the shape of the job's status, so the panel shows the album before the server answers.
+  // The preview has the shape of the job's status, so the panel shows the album before the server responds.
   const preview = {
     album: albumTitle || undefined,
     width,

@@ -1,6 +1,6 @@
 // Formatting of durations, sizes and file names for display.
 
-/** Formats seconds as m:ss, or h:mm:ss from one hour on; unknown values become an en dash. */
+/** Formats seconds as m:ss, or h:mm:ss from one hour on. An unknown value becomes an en dash. */
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
   const total = Math.round(seconds);

@@ -1,6 +1,6 @@
 // Talks to the render API: uploads an album, follows a job's events, reads its status and cancels it.
 
-/** An error answer of the API: the HTTP status, the server's message and the form field it names, if any. */
+/** An error response of the API: the HTTP status, the server's message and the form field it names, if any. */
 export class ApiError extends Error {
   constructor(status, message, field = null, retryAfter = null) {
     super(message);
@@ -11,7 +11,7 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns an error answer into an ApiError, keeping the server's message when the body is the API's JSON. */
+/** Turns an error response into an ApiError, keeping the server's message when the body is the API's JSON. */
 function apiErrorFrom(status, text, retryAfter) {
   let body = null;
   try {
@@ -22,13 +22,13 @@ function apiErrorFrom(status, text, retryAfter) {
   if (body && typeof body.error === 'string') {
     return new ApiError(status, body.error, typeof body.field === 'string' ? body.field : null, retryAfter);
   }
-  return new ApiError(status, `The server answered with HTTP ${status}. Try again in a minute.`, null, retryAfter);
+  return new ApiError(status, `The server responded with HTTP ${status}. Try again in a minute.`, null, retryAfter);
 }
 
 /**
  * Uploads the album form to POST /api/render. onProgress receives (bytesSent, bytesTotal) as the upload goes on.
- * Returns {promise, abort}; the promise resolves to the 202 body ({jobId, statusUrl, logUrl}) and rejects with an
- * ApiError for an error answer, or a plain Error when the connection failed or abort() was called.
+ * Returns {promise, abort}. The promise resolves to the 202 body ({jobId, statusUrl, logUrl}) and rejects with an
+ * ApiError for an error response, or a plain Error when the connection failed or abort() was called.
  */
 export function uploadAlbum(form, onProgress) {
   const request = new XMLHttpRequest();
@@ -42,7 +42,7 @@ export function uploadAlbum(form, onProgress) {
         try {
           resolve(JSON.parse(request.responseText));
         } catch {
-          reject(new ApiError(request.status, 'The server accepted the album but sent an unreadable answer.'));
+          reject(new ApiError(request.status, 'The server accepted the album, but its response could not be read. Reload the page to look for the job.'));
         }
         return;
       }
@@ -63,7 +63,7 @@ export function uploadAlbum(form, onProgress) {
   return { promise, abort: () => request.abort() };
 }
 
-/** Fetches GET /api/render/{jobId}; rejects with an ApiError for an error answer such as 404. */
+/** Fetches GET /api/render/{jobId}, or rejects with an ApiError for an error response such as 404. */
 export async function fetchStatus(jobId) {
   const response = await fetch(`/api/render/${encodeURIComponent(jobId)}`, { cache: 'no-store' });
   const text = await response.text();
@@ -73,7 +73,7 @@ export async function fetchStatus(jobId) {
 
 /**
  * Cancels a job with DELETE /api/render/{jobId}. Resolves to true when the server accepted, and false when it
- * does not support cancelling (404 or 405); rejects with an ApiError for other error answers.
+ * does not support cancelling (404 or 405). Other error responses reject with an ApiError.
  */
 export async function cancelJob(jobId) {
   const response = await fetch(`/api/render/${encodeURIComponent(jobId)}`, { method: 'DELETE' });
@@ -106,7 +106,7 @@ export function followJob(jobId, handlers) {
     handlers.done(parseJson(event.data) ?? {});
   });
   source.addEventListener('error', (event) => {
-    // The server's own "error" event is a MessageEvent with data; a connection problem is a plain Event.
+    // The server's own "error" event is a MessageEvent with data, and a connection problem is a plain Event.
     if (event instanceof MessageEvent) {
       source.close();
       handlers.failed(event.data);

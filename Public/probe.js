@@ -7,7 +7,7 @@
 const AUDIO_EXTENSIONS = new Set(['mp3', 'm4a', 'aac', 'alac', 'flac', 'wav', 'wave', 'ogg', 'oga', 'opus', 'aif', 'aiff', 'aifc', 'wma', 'mka', 'caf']);
 const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp', 'tif', 'tiff']);
 
-/** Concurrent probe requests; more would compete with the render uploads for the same connection. */
+/** Probe requests in flight at once. Each runs ffprobe on the server, so a large drop of files is read a few at a time. */
 const MAX_ACTIVE_PROBES = 2;
 
 /** An error the server sent about a file, with its HTTP status. */
@@ -19,7 +19,7 @@ export class ProbeError extends Error {
   }
 }
 
-/** Guesses whether a file is audio or an image from its MIME type, else its extension; returns 'unknown' otherwise. */
+/** Guesses whether a file is audio or an image from its MIME type, else its extension, or returns 'unknown'. */
 export function guessKind(file) {
   if (file.type.startsWith('audio/')) return 'audio';
   if (file.type.startsWith('image/')) return 'image';
@@ -33,7 +33,7 @@ let serverProbe = 'unknown';
 let active = 0;
 const waiting = [];
 
-/** Whether the server's probe endpoint answered; false until one answer proves it exists. */
+/** Returns whether the server's probe endpoint exists, which is known only after it has responded once. */
 export function serverProbeAvailable() {
   return serverProbe === 'available';
 }
@@ -70,7 +70,7 @@ async function probe(file) {
   return probeInBrowser(file);
 }
 
-/** Returns the server's answer, or null when the server has no probe endpoint or cannot be reached. */
+/** Returns the server's probe result, or null when the server has no probe endpoint or cannot be reached. */
 async function probeOnServer(file) {
   const form = new FormData();
   form.append('file', file, file.name);

@@ -6,7 +6,7 @@ import { ApiError, cancelJob, fetchStatus, followJob, uploadAlbum } from './job.
 /** Phases in which the album must not change, because it is being uploaded or rendered. */
 const BUSY_PHASES = new Set(['uploading', 'queued', 'running', 'loading']);
 
-/** Lines of the render log kept on the page; the server keeps its own copy. */
+/** Lines of the render log kept on the page. The server stores its own copy. */
 const MAX_LOG_LINES = 600;
 
 /** How often the page reads the status again when the event stream stopped before the job ended. */
@@ -21,14 +21,13 @@ export class RenderPanel {
   #timer = null;
   #logLines = [];
   #logPending = false;
-  #lastAnnouncedQuarter = -1;
 
   /**
-   * host provides: prepare() returning {form, sources, preview}, where preview has the shape of the job's status,
-   * or {problem} when the album is not ready;
-   * showFieldError(field, message, sources); clearFieldErrors(); setLocked(locked); summary() for the edit phase;
-   * hasTracks();
-   * announce(text, urgent).
+   * Connects the panel to its host page, which provides these functions:
+   * prepare() returns {form, sources, preview}, where preview has the shape of the job's status, or {problem}
+   * when the album is not ready. showFieldError(field, message, sources) and clearFieldErrors() mark the album,
+   * setLocked(locked) stops edits, summary() describes the album for the edit phase, hasTracks() tells whether
+   * the editor has tracks, and announce(text, urgent) speaks a status change.
    */
   constructor(host) {
     this.host = host;
@@ -85,9 +84,9 @@ export class RenderPanel {
       this.#renderUpload();
     });
 
-    let answer;
+    let accepted;
     try {
-      answer = await this.#upload.promise;
+      accepted = await this.#upload.promise;
     } catch (error) {
       this.#upload = null;
       this.#uploadFailed(error, prepared.sources);
@@ -95,10 +94,10 @@ export class RenderPanel {
     }
     this.#upload = null;
 
-    this.#state.jobId = answer.jobId;
+    this.#state.jobId = accepted.jobId;
     this.#state.uploadLoaded = this.#state.uploadTotal;
     this.#state.phase = 'queued';
-    setJobInUrl(answer.jobId);
+    setJobInUrl(accepted.jobId);
     this.#render();
     this.host.announce('Upload complete. The album is queued for rendering.');
     this.#follow();
@@ -118,7 +117,7 @@ export class RenderPanel {
         this.#state.message = 'No render was found for this link. The job may have been removed, or the link is incomplete.';
       } else {
         this.#state.phase = 'failed';
-        this.#state.message = `The render's status could not be read: ${error.message} Reload the page to try again.`;
+        this.#state.message = `The render's status could not be read (${error.message}). Check that the server is running, then reload the page.`;
       }
       this.#render();
       this.host.announce(this.#state.message, true);
@@ -186,7 +185,7 @@ export class RenderPanel {
     });
   }
 
-  /** Reads the log of a job that has ended; the stream replays its events and closes after the last one. */
+  /** Reads the log of a job that has ended. The stream replays its events and closes after the last one. */
   #loadLog() {
     const ignore = () => {};
     this.#closeStream = followJob(this.#state.jobId, {
@@ -230,6 +229,13 @@ export class RenderPanel {
       }
     }
     if (/^Rendering started/.test(text)) this.#markRunning();
+    if (/queued again/.test(text) && this.#state.phase === 'running') {
+      // The server restarted during the render and put the job back in the queue.
+      this.#state.phase = 'queued';
+      this.#state.percent = 0;
+      this.#state.step = null;
+      this.host.announce(text);
+    }
     this.#render();
   }
 
@@ -255,8 +261,8 @@ export class RenderPanel {
       this.host.announce('Joining the tracks into one video.');
     }
     const quarter = Math.floor(this.#state.percent / 25);
-    if (quarter > this.#lastAnnouncedQuarter && quarter > 0 && quarter < 4) {
-      this.#lastAnnouncedQuarter = quarter;
+    if (quarter > this.#state.announcedQuarter && quarter > 0 && quarter < 4) {
+      this.#state.announcedQuarter = quarter;
       this.host.announce(`${quarter * 25} percent rendered.`);
     }
     this.#render();
@@ -579,7 +585,7 @@ export class RenderPanel {
     try {
       await navigator.clipboard.writeText(text);
     } catch {
-      // The Clipboard API needs a secure context; selecting the text lets a person copy it by hand.
+      // The Clipboard API needs a secure context, so the text is selected for a person to copy by hand.
       $('tracklist').select();
       const copied = document.execCommand?.('copy');
       if (!copied) {
@@ -614,6 +620,7 @@ function freshState() {
     note: '',
     cancelRequested: false,
     retryTimer: null,
+    announcedQuarter: 0,
   };
 }
 

@@ -16,7 +16,7 @@ export class TrackListView {
   #draggedId = null;
 
   /**
-   * list is the <ol>, template the <template> of one track; announce(text) speaks a status change, and
+   * list is the <ol>, template the <template> of one track, announce(text) speaks a status change, and
    * onFilesDropped(files, trackId) receives files dropped on a track.
    */
   constructor({ list, template, album, announce, onFilesDropped }) {
