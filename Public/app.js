@@ -185,6 +185,17 @@ coverSlot.addEventListener('drop', (event) => {
 
 // MARK: - Album display
 
+function countTracks(count) {
+  return `${count} ${count === 1 ? 'track' : 'tracks'}`;
+}
+
+/** Describes the album's length, which is a lower bound while some durations are unknown. */
+function describeLength() {
+  const { seconds, complete } = album.totalDuration();
+  if (complete) return formatDuration(seconds);
+  return seconds > 0 ? `at least ${formatDuration(seconds)}` : 'length unknown';
+}
+
 function renderAlbum() {
   trackView.render();
 
@@ -204,10 +215,7 @@ function renderAlbum() {
   $('album-cover-input').setAttribute('aria-invalid', coverError ? 'true' : 'false');
 
   const count = album.tracks.length;
-  const { seconds, complete } = album.totalDuration();
-  $('album-total').textContent = count === 0
-    ? 'No tracks yet'
-    : `${count} ${count === 1 ? 'track' : 'tracks'} · ${complete ? '' : 'at least '}${formatDuration(seconds)}`;
+  $('album-total').textContent = count === 0 ? 'No tracks yet' : `${countTracks(count)} · ${describeLength()}`;
   $('empty-tracks').hidden = count > 0;
   $('clear-album').hidden = count === 0 && !cover;
   panel.refresh();
@@ -320,10 +328,9 @@ function setLocked(locked) {
 function editSummary() {
   const count = album.tracks.length;
   if (count === 0) return { text: 'Add audio files and a cover to render a video.', ready: false };
-  const { seconds, complete } = album.totalDuration();
   const { width, height, fps } = readSettings();
   const size = settingsProblem() ? 'check the video size' : `${width} × ${height}, ${fps} fps`;
-  const text = `${count} ${count === 1 ? 'track' : 'tracks'} · ${complete ? '' : 'at least '}${formatDuration(seconds)} · ${size}`;
+  const text = `${countTracks(count)} · ${describeLength()} · ${size}`;
   if (album.isProbing()) return { text: `${text}. Reading the files…`, ready: false };
   return { text, ready: true };
 }
