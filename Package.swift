@@ -24,6 +24,7 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(name: "CSystemShims"),
         .target(
             name: "HTTPServer",
             dependencies: ["CMicroHTTPD"],
@@ -31,7 +32,7 @@ let package = Package(
         ),
         .target(
             name: "SleeveCore",
-            dependencies: ["HTTPServer", "CSQLite"],
+            dependencies: ["HTTPServer", "CSQLite", "CSystemShims"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -49,9 +50,15 @@ let package = Package(
             dependencies: ["SleeveCore"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SleeveTestSupport",
+            dependencies: ["SleeveCore"],
+            path: "Tests/SleeveTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["SleeveCore"],
+            dependencies: ["SleeveCore", "SleeveTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

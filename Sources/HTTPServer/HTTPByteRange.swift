@@ -63,7 +63,7 @@ public enum HTTPByteRange: Sendable, Equatable {
         return .range(offset: first, length: last - first + 1)
     }
 
-    /// The `Content-Range` value for this range of a body of `length` bytes.
+    /// Returns the `Content-Range` value for this range of a body of `length` bytes.
     public func contentRange(length: Int64) -> String {
         switch self {
         case .range(let offset, let count):

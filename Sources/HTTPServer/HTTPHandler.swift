@@ -1,11 +1,11 @@
-/// What the server does with a request after its handler has seen the head.
+/// The server's next step for a request, chosen by its handler from the head.
 public enum HTTPAction {
     /// Sends the response after the server reads and discards the request body.
     ///
     /// The connection stays open for the next request. A body longer than
-    /// ``HTTPServerConfiguration/maxDrainBytes`` is not read: when `Content-Length` announces it, the response is
-    /// sent at once and the connection then closes; when the length is unknown, the connection closes without
-    /// a response once the limit is crossed.
+    /// ``HTTPServerConfiguration/maxDrainBytes`` is not read. When `Content-Length` announces such a body, the
+    /// response is sent at once and the connection then closes. When the length is unknown, the connection
+    /// closes without a response once the limit is crossed.
     case respond(HTTPResponse)
 
     /// Sends the response at once, without reading the body, and then closes the connection.
@@ -29,9 +29,10 @@ public protocol HTTPHandler: Sendable {
 /// Calls for one request come from one thread at a time, in order, and exactly one of ``finish()`` or
 /// ``cancel()`` is called at the end.
 ///
-/// A method that throws ``HTTPError`` makes the server send that error's response; any other error becomes a
-/// 500 response. The server reads and discards the rest of the body first when it is at most
-/// ``HTTPServerConfiguration/maxDrainBytes`` long; otherwise it closes the connection without a response.
+/// A method that throws ``HTTPError`` makes the server send that error's response, and any other error becomes
+/// a 500 response. The server first reads and discards the rest of the body when it is at most
+/// ``HTTPServerConfiguration/maxDrainBytes`` long. A longer rest is not read, so the connection closes: after
+/// the response when the error came before any body byte was read, and without a response otherwise.
 public protocol HTTPBodyReceiver: AnyObject {
     func beginPart(name: String, filename: String?, contentType: String?) throws
     func receive(_ bytes: UnsafeRawBufferPointer) throws

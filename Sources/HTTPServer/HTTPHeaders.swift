@@ -11,13 +11,13 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
-    /// The first value for `name`, compared case-insensitively, or nil.
+    /// Returns the first value for `name`, compared case-insensitively, or nil.
     public subscript(name: String) -> String? {
         let key = name.lowercased()
         return fields.first { $0.name.lowercased() == key }?.value
     }
 
-    /// All values for `name`, compared case-insensitively, in order.
+    /// Returns all values for `name`, compared case-insensitively, in order.
     public func values(for name: String) -> [String] {
         let key = name.lowercased()
         return fields.filter { $0.name.lowercased() == key }.map(\.value)

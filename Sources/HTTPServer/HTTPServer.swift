@@ -32,6 +32,9 @@ public final class HTTPServer: Sendable {
     /// The interval between checks of suspended stream connections for clients that closed the socket.
     private static let sweepInterval = DispatchTimeInterval.seconds(1)
 
+    /// The time that ``stop()`` waits for the daemon to resume suspended stream connections.
+    private static let resumeTimeout = Duration.seconds(5)
+
     /// Creates a server; ``start()`` binds it.
     ///
     /// - Parameter accessLog: Called once per completed request, on a server thread.
@@ -47,7 +50,7 @@ public final class HTTPServer: Sendable {
         stop()
     }
 
-    /// The bound port, which is the real port when the configuration asks for port 0; 0 before ``start()``.
+    /// The bound port. It is the port the system picked when the configuration sets port 0, and 0 before ``start()``.
     public var port: Int {
         state.withLock { $0.port }
     }
@@ -130,7 +133,12 @@ public final class HTTPServer: Sendable {
         }
 
         daemon.sweepTimer.cancel()
-        core.beginStopping()
+        if !core.resumeStreamsForStop(timeout: Self.resumeTimeout) {
+            // NOTE: libmicrohttpd aborts the process if a connection is still suspended here. This happens only
+            // when a server thread stays busy (a blocking handler) for the whole timeout.
+            let message = "HTTPServer.stop: suspended stream connections were not resumed in time\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+        }
         MHD_stop_daemon(daemon.pointer)
         daemon.retainedCore.release()
     }
@@ -155,10 +163,12 @@ public final class HTTPServer: Sendable {
             throw makeError("connectionLimit must be at least 1, not \(configuration.connectionLimit)")
         }
         guard (0...Int(Int32.max)).contains(configuration.connectionTimeoutSeconds) else {
-            throw makeError("connectionTimeoutSeconds must not be negative, not \(configuration.connectionTimeoutSeconds)")
+            throw makeError(
+                "connectionTimeoutSeconds must not be negative, not \(configuration.connectionTimeoutSeconds)")
         }
         guard configuration.connectionMemoryLimit >= 4096 else {
-            throw makeError("connectionMemoryLimit must be at least 4096 bytes, not \(configuration.connectionMemoryLimit)")
+            throw makeError(
+                "connectionMemoryLimit must be at least 4096 bytes, not \(configuration.connectionMemoryLimit)")
         }
         guard configuration.maxDrainBytes >= 0 else {
             throw makeError("maxDrainBytes must not be negative, not \(configuration.maxDrainBytes)")

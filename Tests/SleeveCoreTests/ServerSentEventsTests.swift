@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SleeveCore
@@ -43,5 +44,13 @@ import Testing
         #expect(Logger.quote("two words") == "\"two words\"")
         #expect(Logger.quote("a\"b\nc") == "\"a\\\"b\\nc\"")
         #expect(Logger.quote("") == "\"\"")
+    }
+}
+
+@Suite struct ISO8601Tests {
+    @Test func formatsUTC() {
+        let date = Date(timeIntervalSince1970: 1_796_415_671.25)
+        #expect(ISO8601.string(from: date) == "2026-12-04T20:21:11Z")
+        #expect(ISO8601.string(from: date, fractionalSeconds: true) == "2026-12-04T20:21:11.250Z")
     }
 }

@@ -97,8 +97,9 @@ final class RequestContext {
 
     /// Handles the request-completed callback: cancels an unfinished receiver and writes the access record.
     func complete(terminationCode: MHD_RequestTerminationCode) {
-        if receiver != nil, errorDescription == nil, terminationCode != .REQUEST_TERMINATED_COMPLETED_OK {
-            errorDescription = "request ended before its body was complete (\(describe(terminationCode)))"
+        if errorDescription == nil, terminationCode != .REQUEST_TERMINATED_COMPLETED_OK {
+            let stage = receiver != nil ? "before its body was complete" : "before its response was sent"
+            errorDescription = "request ended \(stage) (\(describe(terminationCode)))"
         }
         cancelReceiver()
 
@@ -136,7 +137,7 @@ final class RequestContext {
                 try receiver.beginPart(name: "", filename: nil, contentType: contentType)
                 currentPart = Part(name: "", filename: nil, byteCount: 0)
             } catch {
-                return fail(error)
+                return fail(error, firstCallConnection: connection)
             }
             return .YES
         }
@@ -145,7 +146,8 @@ final class RequestContext {
         postProcessor = MHD_create_post_processor(
             connection, Self.postProcessorBufferSize, postDataIteratorCallback, contextPointer)
         guard postProcessor != nil else {
-            return fail(HTTPError(status: 400, "invalid multipart/form-data request: the boundary is missing"))
+            let error = HTTPError(status: 400, "invalid multipart/form-data request: the boundary is missing")
+            return fail(error, firstCallConnection: connection)
         }
         return .YES
     }
@@ -223,8 +225,10 @@ final class RequestContext {
     }
 
     /// Delivers post processor output to the receiver, starting a new part when the key or filename changes or
-    /// when offset 0 arrives after data. The iterator can be called twice with offset 0 for one part, once with
+    /// when data at offset 0 follows data. The iterator can be called twice with offset 0 for one part, once with
     /// no data, so offset 0 alone does not mark a new part.
+    ///
+    /// NOTE: Two consecutive empty parts with the same name and filename reach the receiver as one part.
     func receivePostData(
         key: UnsafePointer<CChar>?,
         filename: UnsafePointer<CChar>?,
@@ -243,7 +247,8 @@ final class RequestContext {
         do {
             let isNewPart =
                 currentPart.map { part in
-                    part.name != name || part.filename != partFilename || (offset == 0 && part.byteCount > 0)
+                    part.name != name || part.filename != partFilename
+                        || (offset == 0 && size > 0 && part.byteCount > 0)
                 } ?? true
             if isNewPart {
                 if currentPart != nil {
@@ -269,17 +274,25 @@ final class RequestContext {
     // MARK: - Failure
 
     /// Handles an error while the body is still arriving: cancels the receiver, then drains the rest of the body
-    /// and sends the error's response when the rest fits in maxDrainBytes, or closes the connection at once.
-    private func fail(_ error: any Error) -> MHD_Result {
+    /// and sends the error's response when the rest fits in maxDrainBytes.
+    ///
+    /// A longer rest is not read. On the first call the response is sent at once and the connection closes after
+    /// it. On a later call the daemon cannot send a response before the body ends, so the connection closes
+    /// without one.
+    private func fail(_ error: any Error, firstCallConnection: OpaquePointer? = nil) -> MHD_Result {
         let response = response(for: error)
         cancelReceiver()
 
-        if let contentLength = request.contentLength, contentLength - bytesReceived > maxDrainBytes {
-            closeWithoutResponse(discarding: response)
-            return .NO
+        guard let contentLength = request.contentLength, contentLength - bytesReceived > maxDrainBytes else {
+            phase = .draining(response, budget: maxDrainBytes)
+            return .YES
         }
-        phase = .draining(response, budget: maxDrainBytes)
-        return .YES
+        if let firstCallConnection {
+            phase = .done
+            return queueNow(response, connection: firstCallConnection)
+        }
+        closeWithoutResponse(discarding: response)
+        return .NO
     }
 
     /// Handles an error after the whole body arrived: cancels the receiver and sends the error's response.

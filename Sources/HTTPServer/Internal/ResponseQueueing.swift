@@ -78,7 +78,8 @@ private func makeMHDResponse(_ response: HTTPResponse, connection: OpaquePointer
             return MHD_create_response_from_buffer(0, nil, .RESPMEM_PERSISTENT)
         }
         return bytes.withUnsafeBytes {
-            MHD_create_response_from_buffer($0.count, UnsafeMutableRawPointer(mutating: $0.baseAddress), .RESPMEM_MUST_COPY)
+            MHD_create_response_from_buffer(
+                $0.count, UnsafeMutableRawPointer(mutating: $0.baseAddress), .RESPMEM_MUST_COPY)
         }
 
     case .file(let descriptor, let offset, let length):

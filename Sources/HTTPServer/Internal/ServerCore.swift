@@ -32,7 +32,7 @@ final class ServerCore: Sendable {
             return registry.isStopping
         }
         if isStopping {
-            stream.markStopping()
+            stream.beginStopping()
         }
     }
 
@@ -54,14 +54,28 @@ final class ServerCore: Sendable {
         }
     }
 
-    /// Makes every stream ignore wake-ups, so that no call reaches the daemon while it shuts down.
-    func beginStopping() {
+    /// Makes every stream ignore wake-ups and resumes the suspended ones, then waits up to `timeout` until the
+    /// daemon has taken every connection off its suspended list. Returns whether it did.
+    ///
+    /// libmicrohttpd 0.9.75 aborts the process when MHD_stop_daemon finds a suspended connection, so this must
+    /// run before it, while the daemon's threads still process resumptions.
+    func resumeStreamsForStop(timeout: Duration) -> Bool {
         let snapshot = streams.withLock { registry in
             registry.isStopping = true
             return Array(registry.connections.values)
         }
         for stream in snapshot {
-            stream.markStopping()
+            stream.beginStopping()
         }
+
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let pending = streams.withLock { $0.connections.values.contains { $0.mayBeSuspended } }
+            if !pending {
+                return true
+            }
+            usleep(2_000)
+        }
+        return false
     }
 }

@@ -20,6 +20,9 @@ final class StreamConnection: Sendable {
         /// The connection, or nil once the response is freed.
         var connection: ConnectionHandle?
         var isSuspended = false
+        /// MHD_resume_connection was called and the daemon has not yet read from or freed the connection, so
+        /// the daemon may still list it as suspended.
+        var isAwaitingResume = false
         /// A wake-up arrived while the connection was not suspended; the next `.wait` reads again instead.
         var isWakePending = false
         var isPeerClosed = false
@@ -44,7 +47,10 @@ final class StreamConnection: Sendable {
         let endWithError = -2
 
         while true {
-            let isPeerClosed = state.withLock { $0.isPeerClosed }
+            let isPeerClosed = state.withLock { state in
+                state.isAwaitingResume = false
+                return state.isPeerClosed
+            }
             if isPeerClosed {
                 return endWithError
             }
@@ -105,12 +111,16 @@ final class StreamConnection: Sendable {
                 return
             }
             state.isSuspended = false
+            state.isAwaitingResume = true
             MHD_resume_connection(connection.pointer)
         }
     }
 
     /// Peeks at the socket of a suspended connection and resumes the connection when the client has closed it.
     /// The next read then ends the response with an error, and the daemon closes the connection.
+    ///
+    /// NOTE: A client that only shuts down its sending side looks closed here. A client that sent unread bytes
+    /// before closing looks open until the next write to it fails.
     func resumeIfPeerClosed() {
         state.withLock { state in
             guard state.isSuspended, !state.isStopping, let connection = state.connection else {
@@ -131,19 +141,36 @@ final class StreamConnection: Sendable {
 
             state.isPeerClosed = true
             state.isSuspended = false
+            state.isAwaitingResume = true
             MHD_resume_connection(connection.pointer)
         }
     }
 
-    func markStopping() {
-        state.withLock { $0.isStopping = true }
+    /// Makes later wake-ups do nothing and resumes a suspended connection, whose next read then ends the
+    /// response. libmicrohttpd 0.9.75 aborts the process when MHD_stop_daemon finds a suspended connection.
+    func beginStopping() {
+        state.withLock { state in
+            state.isStopping = true
+            guard state.isSuspended, let connection = state.connection else {
+                return
+            }
+            state.isSuspended = false
+            state.isAwaitingResume = true
+            MHD_resume_connection(connection.pointer)
+        }
     }
 
-    /// Handles the response's free callback: forgets the connection and closes the body.
+    /// Whether the daemon may still list this connection as suspended.
+    var mayBeSuspended: Bool {
+        state.withLock { $0.connection != nil && ($0.isSuspended || $0.isAwaitingResume) }
+    }
+
+    /// Handles the response's free callback: clears the connection pointer and closes the body.
     func free() {
         state.withLock { state in
             state.connection = nil
             state.isSuspended = false
+            state.isAwaitingResume = false
         }
         core.unregister(self)
         body.closed()

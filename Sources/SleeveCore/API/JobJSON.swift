@@ -18,12 +18,9 @@ public enum JobJSON {
 
     /// The tracklist in YouTube's description format, one `0:00 Title` line per track.
     public static func tracklist(of job: Job) -> String {
-        let starts = job.tracks.map { $0.start ?? 0 }
-        let titles = job.tracks.map { track in
-            track.artist.map { "\($0) - \(track.title)" } ?? track.title
-        }
-        let total = job.tracks.reduce(0) { $0 + $1.duration }
-        return Tracklist.youtube(titles: titles, starts: starts, totalDuration: total)
+        Tracklist.youtube(
+            titles: job.tracks.map(\.title), artists: job.tracks.map(\.artist), starts: job.tracks.map { $0.start ?? 0 },
+            totalDuration: job.tracks.reduce(0) { $0 + $1.duration })
     }
 
     /// The job's state, as `GET /api/render/{jobId}` returns it.

@@ -36,7 +36,10 @@ public struct SleeveAPI: HTTPHandler {
             guard path.count <= 4 else { throw APIError.notFound("No such endpoint: \(request.path).") }
             let jobId = try parseJobId(path[2])
             let action = path.count == 4 ? path[3] : ""
-            try requireMethod(request, "GET")
+            if action.isEmpty && request.method == "DELETE" {
+                return .respond(try cancel(jobId))
+            }
+            try requireMethod(request, "GET", orAlso: action.isEmpty ? ["DELETE"] : [])
             switch action {
             case "": return .respond(try status(of: jobId))
             case "log": return .respond(try eventStream(of: jobId, request: request))
@@ -44,6 +47,10 @@ public struct SleeveAPI: HTTPHandler {
             case "tracklist.txt": return .respond(try tracklist(of: jobId))
             default: throw APIError.notFound("No such endpoint: \(request.path).")
             }
+
+        case ["api", "probe"]:
+            try requireMethod(request, "POST")
+            return try startProbe(request)
 
         case ["healthz"]:
             return .respond(.json(status: 200, ["status": "ok"]))
@@ -54,8 +61,10 @@ public struct SleeveAPI: HTTPHandler {
         }
     }
 
-    private func requireMethod(_ request: HTTPRequest, _ method: String) throws(APIError) {
-        let allowed = method == "GET" ? ["GET", "HEAD"] : [method]
+    private func requireMethod(_ request: HTTPRequest, _ method: String, orAlso others: [String] = [])
+        throws(APIError)
+    {
+        let allowed = (method == "GET" ? ["GET", "HEAD"] : [method]) + others
         guard allowed.contains(request.method) else {
             throw APIError(
                 status: 405, "\(request.method) is not allowed on \(request.path); use \(method).",
@@ -114,6 +123,39 @@ public struct SleeveAPI: HTTPHandler {
             UploadReceiver(folder: folder, limits: limits, media: services.media) { upload throws(APIError) in
                 try submission.submit(upload)
             })
+    }
+
+    // MARK: - Probe
+
+    private func startProbe(_ request: HTTPRequest) throws -> HTTPAction {
+        if let length = request.contentLength, length > services.limits.maxFileBytes + (1 << 20) {
+            return .reject(
+                APIError(
+                    status: 413,
+                    "The file is \(UploadReceiver.mebibytes(length)), more than the limit of \(UploadReceiver.mebibytes(services.limits.maxFileBytes)) per file.",
+                    field: "file"
+                ).response)
+        }
+        let contentType = request.headers["Content-Type"] ?? ""
+        guard contentType.lowercased().hasPrefix("multipart/form-data") else {
+            return .respond(
+                APIError(status: 415, "POST /api/probe takes multipart/form-data with one field named \"file\".")
+                    .response)
+        }
+        return .receiveBody(ProbeReceiver(folder: try services.media.makeUploadFolder(), services: services))
+    }
+
+    // MARK: - Cancel
+
+    private func cancel(_ jobId: String) throws -> HTTPResponse {
+        switch try services.runner.cancel(jobId: jobId) {
+        case .cancelled, .alreadyCancelled:
+            return HTTPResponse(status: 204)
+        case .alreadyFinished(let status):
+            throw APIError(status: 409, "The job already ended (\(status.rawValue)); only queued or running jobs can be cancelled.")
+        case .notFound:
+            throw APIError.notFound("No job has the id \(jobId). It may never have existed on this server.")
+        }
     }
 
     // MARK: - Status and tracklist

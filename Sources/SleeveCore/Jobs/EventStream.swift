@@ -30,20 +30,29 @@ public final class EventStream: HTTPStreamBody {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> HTTPStreamRead {
-        state.withLock { state in
-            if state.pending.isEmpty {
-                let (events, isFinished) = hub.events(of: jobId, after: state.lastEventId)
-                for stored in events {
-                    let text = ServerSentEvents.encode(
-                        id: stored.id, event: stored.event.kind.rawValue, data: stored.event.data)
-                    state.pending.append(contentsOf: text.utf8)
-                    state.lastEventId = stored.id
-                }
-                if state.pending.isEmpty {
-                    return isFinished ? .end : .wait
+        // The hub's lock is taken before a stream's when events are published, so the stream's lock is never
+        // held while asking the hub. Only the server calls read, one call at a time per stream.
+        let (needsEvents, lastEventId) = state.withLock { ($0.pending.isEmpty, $0.lastEventId) }
+        var isFinished = false
+        if needsEvents {
+            let (events, finished) = hub.events(of: jobId, after: lastEventId)
+            isFinished = finished
+            var text = ""
+            for stored in events {
+                text += ServerSentEvents.encode(id: stored.id, event: stored.event.kind.rawValue, data: stored.event.data)
+            }
+            state.withLock { state in
+                state.pending.append(contentsOf: text.utf8)
+                if let last = events.last {
+                    state.lastEventId = last.id
                 }
             }
+        }
 
+        return state.withLock { state in
+            guard !state.pending.isEmpty else {
+                return isFinished ? .end : .wait
+            }
             let count = min(buffer.count, state.pending.count)
             state.pending.withUnsafeBytes { source in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<count]))

@@ -1,14 +1,16 @@
 import Foundation
 
-/// The states a render job moves through. `queued` → `running` → `done` or `failed`.
+/// The states a render job moves through: `queued` → `running` → `done` or `failed`, or `cancelled` from
+/// either of the first two.
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
     case queued
     case running
     case done
     case failed
+    case cancelled
 
     /// Whether the job has ended and will not change state again.
-    public var isFinished: Bool { self == .done || self == .failed }
+    public var isFinished: Bool { self == .done || self == .failed || self == .cancelled }
 }
 
 /// Where a track's cover comes from, as stored with the job.

@@ -24,6 +24,17 @@ public final class JobRunner: Sendable {
 
     private struct State {
         var workers: [Task<Void, Never>] = []
+        /// Renders in progress by job id, so that a request can cancel one.
+        var renders: [String: Task<RenderResult, any Error>] = [:]
+        var cancelledByRequest: Set<String> = []
+    }
+
+    /// What ``cancel(jobId:)`` did.
+    public enum CancelOutcome: Sendable, Equatable {
+        case cancelled
+        case alreadyCancelled
+        case alreadyFinished(JobStatus)
+        case notFound
     }
 
     public init(
@@ -116,10 +127,22 @@ public final class JobRunner: Sendable {
                     duration: track.duration)
             }
 
-            let result = try await renderer.render(
-                tracks: tracks, options: job.options, workDirectory: work, output: output
-            ) { event in
-                recorder.record(event)
+            let options = job.options
+            let renderer = self.renderer
+            let render = Task {
+                try await renderer.render(tracks: tracks, options: options, workDirectory: work, output: output) {
+                    event in recorder.record(event)
+                }
+            }
+            state.withLock { $0.renders[job.id] = render }
+            defer { state.withLock { _ = $0.renders.removeValue(forKey: claimed.id) } }
+            if Task.isCancelled || state.withLock({ $0.cancelledByRequest.contains(claimed.id) }) {
+                render.cancel()
+            }
+            let result = try await withTaskCancellationHandler {
+                try await render.value
+            } onCancel: {
+                render.cancel()
             }
 
             job = recorder.currentJob()
@@ -134,6 +157,15 @@ public final class JobRunner: Sendable {
             jobLogger.info(
                 "job finished",
                 ["job.step": "done", "job.duration_s": String(format: "%.3f", job.finishedAt!.timeIntervalSince(job.startedAt!))])
+        } catch is CancellationError where state.withLock({ $0.cancelledByRequest.remove(claimed.id) != nil }) {
+            media.removeOutput(of: job.id)
+            media.removeInputs(of: job.id)
+            job = recorder.currentJob()
+            job.status = .cancelled
+            job.error = Self.cancelMessage
+            job.finishedAt = Date()
+            saveFinal(job, event: JobEvent(kind: .error, data: Self.cancelMessage), logger: jobLogger)
+            jobLogger.info("job cancelled", ["job.step": "cancelled"])
         } catch is CancellationError {
             // The process is stopping: the job stays `running` and is rescued at the next start.
             media.removeOutput(of: job.id)
@@ -146,12 +178,54 @@ public final class JobRunner: Sendable {
             job.status = .failed
             job.error = message
             job.finishedAt = Date()
-            do {
-                try hub.update(job, appending: [JobEvent(kind: .error, data: message)])
-            } catch {
-                jobLogger.error("saving a failed job failed", ["error": "\(error)"])
-            }
+            saveFinal(job, event: JobEvent(kind: .error, data: message), logger: jobLogger)
             jobLogger.warning("job failed", ["job.step": "failed", "error": message])
+        }
+    }
+
+    private func saveFinal(_ job: Job, event: JobEvent, logger jobLogger: Logger) {
+        do {
+            try hub.update(job, appending: [event])
+        } catch {
+            jobLogger.error("saving a finished job failed", ["error": "\(error)", "job.status": job.status.rawValue])
+        }
+    }
+
+    static let cancelMessage = "The job was cancelled."
+
+    // MARK: - Cancelling
+
+    /// Cancels a queued or running job. A running render stops its ffmpeg processes, and the job's files are
+    /// removed; the stream ends with an `error` event that says the job was cancelled.
+    public func cancel(jobId: String) throws -> CancelOutcome {
+        guard var job = try store.job(id: jobId) else { return .notFound }
+
+        switch job.status {
+        case .cancelled:
+            return .alreadyCancelled
+        case .done, .failed:
+            return .alreadyFinished(job.status)
+        case .queued:
+            let now = Date()
+            if try store.transition(jobId, from: .queued, to: .cancelled, at: now) {
+                job.status = .cancelled
+                job.error = Self.cancelMessage
+                job.finishedAt = now
+                media.removeInputs(of: jobId)
+                try hub.update(job, appending: [JobEvent(kind: .error, data: Self.cancelMessage)])
+                logger.info("job cancelled", ["job.id": jobId, "job.step": "cancelled"])
+                publishQueuePositions()
+                return .cancelled
+            }
+            // A worker claimed it in the meantime: cancel the render instead.
+            return try cancel(jobId: jobId)
+        case .running:
+            let render = state.withLock { state in
+                state.cancelledByRequest.insert(jobId)
+                return state.renders[jobId]
+            }
+            render?.cancel()
+            return .cancelled
         }
     }
 

@@ -26,6 +26,9 @@ public protocol JobStore: Sendable {
     /// Marks the oldest queued job as running, counts the attempt and returns it; nil when none is queued.
     func claimNextQueued(at date: Date) throws -> Job?
 
+    /// Sets a job's status to `status` only when it is now `expected`, and reports whether it did.
+    func transition(_ jobId: String, from expected: JobStatus, to status: JobStatus, at date: Date) throws -> Bool
+
     /// Returns the ids of queued jobs, oldest first.
     func queuedJobIds() throws -> [String]
 

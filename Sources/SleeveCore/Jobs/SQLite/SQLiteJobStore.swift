@@ -142,6 +142,18 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func transition(_ jobId: String, from expected: JobStatus, to status: JobStatus, at date: Date) throws -> Bool {
+        try withConnection { db in
+            try db.run(
+                "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ? AND status = ?",
+                [
+                    .text(status.rawValue), status.isFinished ? .real(date.timeIntervalSince1970) : .null,
+                    .text(jobId), .text(expected.rawValue),
+                ])
+            return db.changes > 0
+        }
+    }
+
     public func queuedJobIds() throws -> [String] {
         try withConnection { db in
             try db.query("SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq") { $0.text(0) ?? "" }
@@ -159,7 +171,7 @@ public final class SQLiteJobStore: JobStore {
             try db.query(
                 """
                 SELECT \(Self.jobColumns) FROM jobs
-                WHERE status IN ('done', 'failed') AND expired = 0 AND finished_at < ? ORDER BY seq
+                WHERE status IN ('done', 'failed', 'cancelled') AND expired = 0 AND finished_at < ? ORDER BY seq
                 """,
                 [.real(date.timeIntervalSince1970)], row: Self.decodeJob)
         }

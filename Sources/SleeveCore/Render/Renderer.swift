@@ -1,0 +1,175 @@
+import Foundation
+import Synchronization
+
+/// Renders an album into one MP4 in which each track shows its cover while it plays.
+///
+/// The work follows a `RenderPlan`: each distinct cover is encoded once into a short H.264 clip while all tracks
+/// are decoded as one continuous stream and encoded to AAC once; then the concat demuxer repeats and cuts the
+/// clips to each track's frame count and the result is muxed with the audio and chapters by stream copy.
+public struct Renderer: Sendable {
+    public var tools: MediaTools
+
+    public init(tools: MediaTools) {
+        self.tools = tools
+    }
+
+    /// Renders the tracks into `output`, an MP4 file that is replaced only when the render succeeds.
+    ///
+    /// Intermediate files go into a new subdirectory of `workDirectory`, which is removed before returning,
+    /// whether the render succeeds or not. The clip encodes run one after another, next to the single audio pass.
+    ///
+    /// - Parameters:
+    ///   - tracks: The tracks in album order, each with its exact decoded duration.
+    ///   - options: Output settings.
+    ///   - workDirectory: A directory for intermediates; it is created when missing.
+    ///   - output: The MP4 file to write.
+    ///   - onEvent: Receives progress and log events in order, from background threads.
+    /// - Returns: The total duration and the start time of each track.
+    /// - Throws: `RenderError` when planning, a file operation or ffmpeg fails; `CancellationError` when the calling
+    ///   task is cancelled, after its ffmpeg processes are stopped.
+    public func render(
+        tracks: [RenderTrack],
+        options: RenderOptions,
+        workDirectory: URL,
+        output: URL,
+        onEvent: @escaping @Sendable (RenderEvent) -> Void
+    ) async throws -> RenderResult {
+        let fileManager = FileManager.default
+        let outputURL = output.absoluteURL.standardizedFileURL
+        let scratch = workDirectory.absoluteURL.standardizedFileURL
+            .appendingPathComponent("render-\(UUID().uuidString)", isDirectory: true)
+        let partialOutput = outputURL.deletingLastPathComponent()
+            .appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial")
+
+        let plan = try RenderPlan(tracks: tracks, options: options, workDirectory: scratch, output: partialOutput)
+
+        do {
+            try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw RenderError(message: "The work directory \(scratch.path) could not be created: \(error.localizedDescription)")
+        }
+        defer {
+            try? fileManager.removeItem(at: scratch)
+            try? fileManager.removeItem(at: partialOutput)
+        }
+
+        try write(plan.concatList, to: scratch.appendingPathComponent(RenderPlan.concatListFileName))
+        try write(plan.chapterMetadata, to: scratch.appendingPathComponent(RenderPlan.chaptersFileName))
+
+        let progress = RenderProgress(plan: plan, onEvent: onEvent)
+        progress.updateAudio(outputTime: 0, totalDuration: plan.totalDuration)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await encodeClips(plan: plan, progress: progress)
+            }
+            group.addTask {
+                try await encodeAudio(plan: plan, progress: progress)
+            }
+            // The first failure cancels the other child, which stops its ffmpeg process.
+            while let _ = try await group.next() {}
+        }
+        try Task.checkCancellation()
+
+        progress.beginConcat()
+        try await mux(plan: plan, progress: progress)
+        try Task.checkCancellation()
+
+        try replaceOutput(outputURL, with: partialOutput)
+        progress.finish()
+        return RenderResult(duration: plan.totalDuration, trackStarts: plan.tracks.map(\.start))
+    }
+
+    // MARK: - Steps
+
+    private func encodeClips(plan: RenderPlan, progress: RenderProgress) async throws {
+        for clip in plan.clips {
+            let trackNumber = (plan.tracks.first { $0.clipIndex == clip.index }?.index ?? 0) + 1
+            let frameCount = Double(clip.frameCount)
+            try await runFFmpeg(
+                arguments: clip.arguments,
+                step: "encoding the cover of track \(trackNumber)",
+                progress: progress
+            ) { snapshot in
+                if let frame = snapshot.frame {
+                    progress.updateClip(clip.index, fraction: Double(frame) / frameCount)
+                }
+            }
+            progress.updateClip(clip.index, fraction: 1)
+        }
+    }
+
+    private func encodeAudio(plan: RenderPlan, progress: RenderProgress) async throws {
+        let total = plan.totalDuration
+        try await runFFmpeg(arguments: plan.audioArguments, step: "encoding the audio", progress: progress) { snapshot in
+            if let time = snapshot.outputTime {
+                progress.updateAudio(outputTime: time, totalDuration: total)
+            }
+        }
+        progress.updateAudio(outputTime: total, totalDuration: total)
+    }
+
+    private func mux(plan: RenderPlan, progress: RenderProgress) async throws {
+        let total = plan.totalDuration
+        try await runFFmpeg(
+            arguments: plan.muxArguments,
+            step: "joining the video and muxing the output",
+            progress: progress
+        ) { snapshot in
+            if let time = snapshot.outputTime {
+                progress.updateMux(fraction: time / total)
+            }
+        }
+    }
+
+    /// Runs ffmpeg, passes its progress snapshots to `onSnapshot` and its standard error lines to the log.
+    private func runFFmpeg(
+        arguments: [String],
+        step: String,
+        progress: RenderProgress,
+        onSnapshot: @escaping @Sendable (FFmpegProgressParser.Snapshot) -> Void
+    ) async throws {
+        let parser = Mutex(FFmpegProgressParser())
+        let result: ToolRunResult
+        do {
+            result = try await ToolProcess.runCancellable(
+                toolName: "ffmpeg",
+                executable: tools.ffmpeg,
+                arguments: arguments,
+                onOutputLine: { line in
+                    if let snapshot = parser.withLock({ $0.consume(line) }) {
+                        onSnapshot(snapshot)
+                    }
+                },
+                onErrorLine: { line in
+                    progress.log(line)
+                }
+            )
+        } catch let error as ToolLaunchError {
+            throw RenderError(message: error.message)
+        }
+
+        guard result.exit.isSuccess else {
+            let lastLine = result.standardErrorTail.last ?? "no error message"
+            throw RenderError(message: "ffmpeg failed while \(step) (\(result.exit.description)): \(lastLine)")
+        }
+    }
+
+    // MARK: - Files
+
+    private func write(_ text: String, to url: URL) throws {
+        do {
+            try Data(text.utf8).write(to: url)
+        } catch {
+            throw RenderError(message: "The file \(url.path) could not be written: \(error.localizedDescription)")
+        }
+    }
+
+    /// Moves the finished file into place with rename(2), which replaces any existing file atomically.
+    private func replaceOutput(_ output: URL, with partial: URL) throws {
+        guard rename(partial.path, output.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw RenderError(message: "The output \(output.path) could not be written: \(reason).")
+        }
+    }
+}
