@@ -364,12 +364,12 @@ export class RenderPanel {
       this.host.announce('Upload cancelled.');
       return;
     }
-    let message = error.message;
+    let message = plainFieldNames(error.message);
     if (error instanceof ApiError && error.status === 429 && error.retryAfter) {
       message = `${message} (The server suggests waiting ${error.retryAfter} s.)`;
     }
     this.#showError(message);
-    if (error instanceof ApiError && error.field) this.host.showFieldError(error.field, error.message, sources);
+    if (error instanceof ApiError && error.field) this.host.showFieldError(error.field, plainFieldNames(error.message), sources);
     this.host.announce(`The album was not accepted: ${message}`, true);
   }
 
@@ -631,6 +631,18 @@ function albumSummary(job) {
   parts.push(`${count} ${count === 1 ? 'track' : 'tracks'}`);
   if (Number.isFinite(job.duration) && job.duration > 0) parts.push(formatDuration(job.duration));
   return parts.join(' · ');
+}
+
+/**
+ * Replaces the form field names in a server message with words: "audio_1 (notes.mp3)" becomes "notes.mp3", and a
+ * bare "audio_1" or "image_1" becomes "the audio file of track 2" or "the cover of track 2".
+ */
+function plainFieldNames(message) {
+  const plain = message
+    .replace(/\b(?:audio|image)_\d+ \(([^)]+)\)/g, '$1')
+    .replace(/\baudio_(\d+)\b/g, (_, index) => `the audio file of track ${Number(index) + 1}`)
+    .replace(/\bimage_(\d+)\b/g, (_, index) => `the cover of track ${Number(index) + 1}`);
+  return plain.startsWith('the ') ? `T${plain.slice(1)}` : plain;
 }
 
 /** Puts the job id in the address as ?job=…, or removes it, without adding a history entry. */

@@ -487,6 +487,25 @@ def check_rejected_file(driver, server, media, results):
     screenshot(driver, "error")
 
 
+def check_cancel(driver, server, media, results):
+    driver.get(f"{server.base_url}/")
+    wait_for(driver, 10, lambda d: phase(d) == "edit", "page did not start in the edit phase")
+    driver.find_element(By.ID, "add-files").send_keys(f"{media['long_a']}\n{media['long_b']}")
+    driver.find_element(By.ID, "album-cover-input").send_keys(str(media["jpeg"]))
+    wait_until_read(driver)
+    driver.find_element(By.ID, "preset").send_keys("YouTube 1080p")
+    driver.find_element(By.ID, "render-button").click()
+    wait_for(driver, 60, lambda d: phase(d) in ("queued", "running"), "the album to cancel was not queued")
+    driver.find_element(By.ID, "cancel-button").click()
+    wait_for(driver, 30, lambda d: phase(d) in ("cancelled", "failed", "done"), "the cancelled job did not end")
+    results.check("Cancel ends the job as cancelled", phase(driver) == "cancelled",
+                  f"{phase(driver)}: {text_of(driver, 'render-error')}")
+    results.check("cancelled job says so", text_of(driver, "status-line") == "Render cancelled.",
+                  text_of(driver, "status-line"))
+    driver.find_element(By.ID, "back-button").click()
+    results.check("album is kept after cancelling", len(track_items(driver)) == 2, len(track_items(driver)))
+
+
 def check_unknown_job(driver, server, results):
     driver.get(f"{server.base_url}/?job={uuid.uuid4()}")
     wait_for(driver, 10, lambda d: phase(d) == "missing", "an unknown job id did not show the missing state")
@@ -539,6 +558,7 @@ def main():
             except Exception as error:
                 results.error("download", error)
         for name, scenario in (("rejected file", lambda: check_rejected_file(driver, server, media, results)),
+                               ("cancel", lambda: check_cancel(driver, server, media, results)),
                                ("unknown job", lambda: check_unknown_job(driver, server, results))):
             try:
                 scenario()
