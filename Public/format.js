@@ -22,7 +22,7 @@ export function formatDurationWords(seconds) {
   return `${minutes} min ${total % 60} s`;
 }
 
-/** Formats a byte count with binary units, such as "4.2 MB". */
+/** Formats a byte count in units of 1024 bytes, labelled KB, MB and GB as file managers do, such as "4.2 MB". */
 export function formatBytes(bytes) {
   if (!Number.isFinite(bytes) || bytes < 0) return '–';
   if (bytes < 1024) return `${bytes} B`;

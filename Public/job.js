@@ -17,7 +17,7 @@ function apiErrorFrom(status, text, retryAfter) {
   try {
     body = JSON.parse(text);
   } catch {
-    // A proxy or a crash may answer with HTML or nothing, so a generic message follows.
+    // A proxy or a crash may respond with HTML or nothing, so a generic message follows.
   }
   if (body && typeof body.error === 'string') {
     return new ApiError(status, body.error, typeof body.field === 'string' ? body.field : null, retryAfter);

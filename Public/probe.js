@@ -91,7 +91,7 @@ async function probeOnServer(file) {
     return null;
   }
 
-  let message = `The server could not read ${file.name} (HTTP ${response.status}).`;
+  let message = `The server could not read ${file.name} (HTTP ${response.status}). Try adding the file again.`;
   try {
     const body = await response.json();
     if (body && typeof body.error === 'string') message = body.error;
@@ -105,7 +105,7 @@ function probeInBrowser(file) {
   const kind = guessKind(file);
   if (kind === 'audio') return readAudioDuration(file);
   if (kind === 'image') return readImageSize(file);
-  return Promise.reject(new ProbeError(415, `${file.name} is neither an audio file nor an image.`));
+  return Promise.reject(new ProbeError(415, `${file.name} is neither an audio file nor an image. Add MP3, M4A, FLAC, WAV, Ogg, Opus or AIFF audio, or a JPEG, PNG or WebP cover.`));
 }
 
 function readAudioDuration(file) {

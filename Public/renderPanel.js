@@ -26,7 +26,7 @@ export class RenderPanel {
    * Connects the panel to its host page, which provides these functions:
    * prepare() returns {form, sources, preview}, where preview has the shape of the job's status, or {problem}
    * when the album is not ready. showFieldError(field, message, sources) and clearFieldErrors() mark the album,
-   * setLocked(locked) stops edits, summary() describes the album for the edit phase, hasTracks() tells whether
+   * setLocked(locked) stops edits, summary() describes the album for the edit phase, hasTracks() returns whether
    * the editor has tracks, and announce(text, urgent) speaks a status change.
    */
   constructor(host) {
@@ -300,7 +300,7 @@ export class RenderPanel {
     this.host.announce(this.#state.phase === 'cancelled' ? this.#state.message : `The render failed: ${this.#state.message}`, true);
   }
 
-  /** The stream ended without a done or error event, so the status tells how the job stands. */
+  /** Reads the status after the stream ended without a done or error event, and shows what it reports. */
   async #onStreamEnded() {
     this.#closeStream = null;
     try {
@@ -441,7 +441,11 @@ export class RenderPanel {
     $('render-progress').value = state.percent;
     $('render-progress').setAttribute('aria-valuetext', `${percent} percent`);
     $('render-percent').textContent = `${percent.toFixed(percent % 1 === 0 ? 0 : 1)} %`;
-    $('render-label').textContent = phase === 'queued' ? 'Queued' : phase === 'done' ? 'Rendered' : 'Rendering';
+    let renderLabel = 'Rendering';
+    if (phase === 'queued') renderLabel = 'Queued';
+    if (phase === 'done') renderLabel = 'Rendered';
+    $('render-label').textContent = renderLabel;
+    document.title = pageTitle(phase, percent);
     $('job-facts').hidden = phase === 'queued';
     $('current-step').textContent = this.#currentStep();
     this.#renderClock();
@@ -622,6 +626,19 @@ function freshState() {
     retryTimer: null,
     announcedQuarter: 0,
   };
+}
+
+/** Returns the window title, which shows a job's state in a tab in the background. */
+function pageTitle(phase, percent) {
+  const states = {
+    uploading: 'Uploading',
+    queued: 'Queued',
+    running: `${Math.floor(percent)} % rendered`,
+    done: 'Video ready',
+    failed: 'Render failed',
+    cancelled: 'Render cancelled',
+  };
+  return states[phase] ? `${states[phase]} · Sleeve` : 'Sleeve · Album to video';
 }
 
 function albumSummary(job) {

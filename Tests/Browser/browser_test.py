@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Real-browser test of Sleeve's web page.
 
-Starts the sleeve binary on 127.0.0.1 with a temporary data folder, generates a small album with ffmpeg, and
-drives headless Chromium through Selenium: adding files, editing and reordering tracks, rendering at 640x360,
-reloading the page while the job waits behind a longer one, downloading the video, and one rejected file.
-Screenshots of each state at 1280 and 390 px wide go to test-artifacts/screenshots/.
+Starts the sleeve binary on 127.0.0.1 with a temporary data folder and generates a small album with ffmpeg.
+Headless Chromium, driven through Selenium, adds the files, edits and reorders the tracks and renders at
+640x360 while a longer album renders first. The page is reloaded during the wait, the video downloaded and
+checked, a fake MP3 rejected and a render cancelled. Screenshots of each state at 1280 and 390 px wide go to
+test-artifacts/screenshots/.
 
 Run from the repository root with Debian's Python:
     SLEEVE_BIN=.build/debug/sleeve /usr/bin/python3 Tests/Browser/browser_test.py
@@ -43,7 +44,7 @@ LONG_ALBUM_TRACK_SECONDS = 30
 
 
 class Results:
-    """Counts named checks; a failed check is printed with its detail and the run goes on."""
+    """Counts named checks. A failed check is printed with its detail, and the run goes on."""
 
     def __init__(self):
         self.passed = 0
@@ -68,7 +69,7 @@ class Results:
 
 
 class Server:
-    """The sleeve binary serving on 127.0.0.1 at a port the OS picks; stderr is copied to a log file."""
+    """The sleeve binary serving on 127.0.0.1 at a port the OS picks, with stderr copied to a log file."""
 
     def __init__(self, binary, data_dir, log_path):
         self.log_path = log_path
@@ -152,7 +153,7 @@ def make_media(folder):
 
 
 def encode_multipart(fields, files):
-    """Encodes text fields and (field, path) files as multipart/form-data; returns (body, content type)."""
+    """Encodes text fields and (field, path) files as multipart/form-data and returns (body, content type)."""
     boundary = f"----sleeve-test-{uuid.uuid4().hex}"
     parts = []
     for name, value in fields.items():
@@ -237,7 +238,8 @@ def wait_until_read(driver):
              and d.find_element(By.ID, "render-button").is_enabled(), "files were still being read after 30 s")
 
 
-# Chromium's WebDriver cannot perform HTML drag and drop, so the events are dispatched with a real DataTransfer.
+# Drag events are dispatched from script with a real DataTransfer, which runs the page's own handlers without
+# depending on how WebDriver emulates the pointer.
 DRAG_TRACK_SCRIPT = """
 const [from, to, after] = arguments;
 const items = document.querySelectorAll('#track-list > li.track');
@@ -476,7 +478,7 @@ def check_rejected_file(driver, server, media, results):
         items = track_items(d)
         return items[0].find_element(By.CLASS_NAME, "track-error").text if items else ""
 
-    # With the server's probe, the error shows when the file is added; without it, Render gets the server's 415.
+    # With the server's probe, the error shows when the file is added. Without it, Render gets the server's 415.
     if not track_error(driver):
         driver.find_element(By.ID, "render-button").click()
     wait_for(driver, 30, track_error, "no error appeared next to the track")
