@@ -290,14 +290,14 @@ export class RenderPanel {
     }
     if (status?.status === 'cancelled' || (!status && this.#state.cancelRequested)) {
       this.#state.phase = 'cancelled';
-      this.#state.message = 'The render was cancelled.';
+      this.#state.message = null;
     } else {
       this.#state.phase = 'failed';
       this.#state.message = text || status?.error || 'The render failed.';
     }
     this.#state.note = '';
     this.#render();
-    this.host.announce(this.#state.phase === 'cancelled' ? this.#state.message : `The render failed: ${this.#state.message}`, true);
+    this.host.announce(this.#state.phase === 'cancelled' ? 'Render cancelled.' : `The render failed: ${this.#state.message}`, true);
   }
 
   /** Reads the status after the stream ended without a done or error event, and shows what it reports. */
@@ -336,7 +336,7 @@ export class RenderPanel {
         state.percent = 100;
         if (status.expired || !status.downloadUrl) {
           state.phase = 'expired';
-          state.message = 'This video has expired: the server removed it after its retention period. Render the album again to get a new one.';
+          state.message = 'The server removed it after its retention period. Render the album again to get a new one.';
         } else {
           state.phase = 'done';
           state.downloadUrl = status.downloadUrl;
@@ -344,7 +344,7 @@ export class RenderPanel {
         break;
       case 'cancelled':
         state.phase = 'cancelled';
-        state.message = 'The render was cancelled.';
+        state.message = null;
         break;
       default:
         state.phase = 'failed';
@@ -450,17 +450,16 @@ export class RenderPanel {
     $('current-step').textContent = this.#currentStep();
     this.#renderClock();
 
-    if (state.message && (phase === 'failed' || phase === 'missing' || phase === 'expired' || phase === 'cancelled')) {
-      this.#showError(state.message, phase === 'cancelled' || phase === 'expired' ? 'notice' : 'error');
-    } else if (state.note) {
-      this.#showError(state.note, 'notice');
-    } else if (inJob) {
-      this.#hideError();
-    }
+    const jobMessage = $('job-message');
+    const endedWithMessage = ['failed', 'missing', 'expired', 'cancelled'].includes(phase) && state.message;
+    jobMessage.textContent = endedWithMessage ? state.message : state.note;
+    jobMessage.hidden = !inJob || !jobMessage.textContent;
+    jobMessage.className = phase === 'failed' || phase === 'missing' ? 'field-error' : 'notice-text';
+    if (inJob) this.#hideError();
 
     const result = $('job-result');
     result.hidden = phase !== 'done' && !(phase === 'expired' && state.tracklist);
-    $('download-link').hidden = phase !== 'done';
+    $('download-row').hidden = phase !== 'done';
     $('result-video').hidden = phase !== 'done';
     if (phase === 'done' && state.downloadUrl) {
       if ($('download-link').getAttribute('href') !== state.downloadUrl) {
@@ -572,11 +571,9 @@ export class RenderPanel {
     $('log-details').hidden = this.#logLines.length === 0;
   }
 
-  #showError(message, kind = 'error') {
-    const element = $('render-error');
-    element.textContent = message;
-    element.className = kind === 'notice' ? 'notice-text' : 'field-error';
-    element.hidden = false;
+  #showError(message) {
+    $('render-error').textContent = message;
+    $('render-error').hidden = false;
   }
 
   #hideError() {

@@ -417,7 +417,7 @@ def render_with_reload(driver, server, media, results):
 
     wait_for(driver, RENDER_TIMEOUT_S, lambda d: phase(d) in ("done", "failed"), "the render did not finish")
     results.check("render finishes as done", phase(driver) == "done",
-                  f"{phase(driver)}: {text_of(driver, 'render-error')}")
+                  f"{phase(driver)}: {text_of(driver, 'job-message')}")
     if phase(driver) != "done":
         screenshot(driver, "rendering")
         return job_id
@@ -501,7 +501,7 @@ def check_cancel(driver, server, media, results):
     driver.find_element(By.ID, "cancel-button").click()
     wait_for(driver, 30, lambda d: phase(d) in ("cancelled", "failed", "done"), "the cancelled job did not end")
     results.check("Cancel ends the job as cancelled", phase(driver) == "cancelled",
-                  f"{phase(driver)}: {text_of(driver, 'render-error')}")
+                  f"{phase(driver)}: {text_of(driver, 'job-message')}")
     results.check("cancelled job says so", text_of(driver, "status-line") == "Render cancelled.",
                   text_of(driver, "status-line"))
     driver.find_element(By.ID, "back-button").click()
@@ -511,8 +511,8 @@ def check_cancel(driver, server, media, results):
 def check_unknown_job(driver, server, results):
     driver.get(f"{server.base_url}/?job={uuid.uuid4()}")
     wait_for(driver, 10, lambda d: phase(d) == "missing", "an unknown job id did not show the missing state")
-    results.check("unknown job says so", "No render was found" in text_of(driver, "render-error"),
-                  text_of(driver, "render-error"))
+    results.check("unknown job says so", "No render was found" in text_of(driver, "job-message"),
+                  text_of(driver, "job-message"))
     driver.find_element(By.ID, "back-button").click()
     results.check("leaving an unknown job returns to editing", phase(driver) == "edit", phase(driver))
     results.check("leaving an unknown job clears the address", "job=" not in driver.current_url, driver.current_url)
