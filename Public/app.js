@@ -217,6 +217,7 @@ function renderAlbum() {
   const count = album.tracks.length;
   $('album-total').textContent = count === 0 ? 'No tracks yet' : `${countTracks(count)} · ${describeLength()}`;
   $('empty-tracks').hidden = count > 0;
+  $('reorder-hint').hidden = count < 2;
   $('clear-album').hidden = count === 0 && !cover;
   panel.refresh();
 }
