@@ -11,10 +11,11 @@ let usage = """
 
     Usage:
       sleeve serve [options]     Serve the web page and the HTTP API.
+      sleeve render [options]    Render an album from files on this machine.
       sleeve --help              Show this help.
       sleeve --version           Show the version.
 
-    Run "sleeve serve --help" for the server's options.
+    Run "sleeve serve --help" or "sleeve render --help" for their options.
     """
 
 /// Writes a line to standard error.
@@ -86,6 +87,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "serve":
     exit(await serve(Array(arguments.dropFirst())))
+case "render":
+    exit(await RenderCommand.run(Array(arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
 case "--version", "version":
     print("sleeve \(SleeveVersion.current)")
 case "--help", "-h", "help", nil:

@@ -84,10 +84,14 @@ import Testing
         let expected = """
             ffconcat version 1.0
             file clip-0.mp4
+            duration 10.000000
             file clip-0.mp4
+            duration 10.000000
             file clip-0.mp4
+            duration 5.000000
             outpoint 4.983333
             file clip-0.mp4
+            duration 2.000000
             outpoint 1.983333
 
             """
@@ -184,6 +188,15 @@ import Testing
         #expect(arguments.last == "/tmp/work/audio.m4a")
     }
 
+    @Test func sharedSampleRateAvoidsResampling() {
+        #expect(RenderPlan.chooseSampleRate([44100, 44100]) == 44100)
+        #expect(RenderPlan.chooseSampleRate([48000]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([44100, 48000]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([44100, nil]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([nil]) == 48000)
+        #expect(RenderPlan.chooseSampleRate([22050, 22050]) == 48000)
+    }
+
     @Test func invalidInputsThrow() {
         let cases: [([RenderTrack], RenderOptions)] = [
             ([], RenderOptions()),
@@ -234,6 +247,7 @@ import Testing
         #expect(FFMetadata.escape("a=b;c#d\\e\nf") == "a\\=b\\;c\\#d\\\\e\\\nf")
         #expect(FFMetadata.escape("plain title — ünïcode") == "plain title — ünïcode")
         #expect(FFMetadata.escape("cr\rlf") == "cr lf")
+        #expect(FFMetadata.escape("nul\u{0}tab\tend") == "nul tab end")
     }
 }
 
@@ -300,9 +314,15 @@ import Testing
     @Test func eventsAreOrderedAndMonotonic() throws {
         let plan = try RenderPlan(
             tracks: [
-                RenderTrack(audio: URL(fileURLWithPath: "/a"), cover: .image(URL(fileURLWithPath: "/c")), title: "a", duration: 2),
-                RenderTrack(audio: URL(fileURLWithPath: "/b"), cover: .image(URL(fileURLWithPath: "/c")), title: "b", duration: 2),
-                RenderTrack(audio: URL(fileURLWithPath: "/c"), cover: .image(URL(fileURLWithPath: "/d")), title: "c", duration: 2),
+                RenderTrack(
+                    audio: URL(fileURLWithPath: "/a"), cover: .image(URL(fileURLWithPath: "/c")), title: "a",
+                    duration: 2),
+                RenderTrack(
+                    audio: URL(fileURLWithPath: "/b"), cover: .image(URL(fileURLWithPath: "/c")), title: "b",
+                    duration: 2),
+                RenderTrack(
+                    audio: URL(fileURLWithPath: "/c"), cover: .image(URL(fileURLWithPath: "/d")), title: "c",
+                    duration: 2),
             ],
             options: RenderOptions(),
             workDirectory: URL(fileURLWithPath: "/w"),

@@ -113,22 +113,15 @@ struct AlbumSubmission: Sendable {
 
     private func makeTracks(meta: AlbumMeta, upload: UploadedAlbum, probed: Probed) throws(APIError) -> [JobTrack] {
         let count = meta.tracks.count
-        var covers: [StoredCover?] = (0..<count).map { index in
+        let ownCovers: [StoredCover?] = (0..<count).map { index in
             if probed.images[index] != nil { return .image(file: "image_\(index)") }
             if probed.audio[index]?.hasEmbeddedCover == true { return .embedded(audioFile: "audio_\(index)") }
             return nil
         }
-        guard covers.contains(where: { $0 != nil }) else {
+        guard let covers = CoverFallback.resolve(ownCovers) else {
             throw APIError.badRequest(
                 "The album has no cover: no image_N file was sent and no audio file has an embedded picture. Add image_0 to use one cover for every track.",
                 field: "image_0")
-        }
-        // A track without a cover shows the nearest earlier track's cover, or else the nearest later one's.
-        let explicit = covers
-        for index in 0..<count where covers[index] == nil {
-            let earlier = explicit[..<index].last { $0 != nil } ?? nil
-            let later = explicit[(index + 1)...].first { $0 != nil } ?? nil
-            covers[index] = earlier ?? later
         }
 
         return (0..<count).map { index in
@@ -140,7 +133,8 @@ struct AlbumSubmission: Sendable {
                 artist: meta.tracks[index].artist ?? nonBlank(info.artist),
                 duration: info.duration,
                 audioFile: file.storedName,
-                cover: covers[index]!)
+                cover: covers[index],
+                sampleRate: info.sampleRate)
         }
     }
 

@@ -32,9 +32,12 @@ public struct JobTrack: Sendable, Codable, Equatable {
     /// Audio file name inside the job's input folder.
     public var audioFile: String
     public var cover: StoredCover
+    /// The audio's sample rate in Hz, which lets the renderer skip resampling when all tracks share one.
+    public var sampleRate: Int?
 
     public init(
-        title: String, artist: String?, duration: Double, start: Double? = nil, audioFile: String, cover: StoredCover
+        title: String, artist: String?, duration: Double, start: Double? = nil, audioFile: String, cover: StoredCover,
+        sampleRate: Int? = nil
     ) {
         self.title = title
         self.artist = artist
@@ -42,6 +45,7 @@ public struct JobTrack: Sendable, Codable, Equatable {
         self.start = start
         self.audioFile = audioFile
         self.cover = cover
+        self.sampleRate = sampleRate
     }
 }
 

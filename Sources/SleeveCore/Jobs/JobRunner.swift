@@ -124,7 +124,8 @@ public final class JobRunner: Sendable {
                     cover: track.cover.source(in: input),
                     title: track.title,
                     artist: track.artist,
-                    duration: track.duration)
+                    duration: track.duration,
+                    sampleRate: track.sampleRate)
             }
 
             let options = job.options

@@ -2,8 +2,8 @@ import Foundation
 
 /// Locations of the ffmpeg and ffprobe executables.
 ///
-/// A value without a slash is a bare name that is looked up in the directories of the `PATH` environment variable
-/// when a tool runs; a value with a slash is used as it is.
+/// A value without a slash is a bare name, looked up in the directories of the `PATH` environment variable when a
+/// tool runs. A value with a slash is used as it is.
 public struct MediaTools: Sendable {
     public var ffmpeg: String
     public var ffprobe: String

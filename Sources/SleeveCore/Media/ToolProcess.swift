@@ -20,7 +20,7 @@ struct ToolLaunchError: Error, Sendable {
     }
 }
 
-/// How a finished tool process ended.
+/// The end state of a finished tool process.
 struct ToolExit: Sendable, Equatable {
     /// The exit status, or nil when a signal ended the process.
     var status: Int32?
@@ -111,7 +111,8 @@ final class ToolProcessHandle: Sendable {
 
 /// Runs an external tool in its own process group with standard input read from /dev/null.
 ///
-/// Standard output and standard error are read on separate threads, so a tool that fills one pipe never blocks.
+/// Standard output and standard error are read on separate threads, so a full pipe cannot stall the tool while the
+/// other pipe is read.
 enum ToolProcess {
     static let stderrTailLimit = 40
 
@@ -139,7 +140,8 @@ enum ToolProcess {
 
         // Pipe creation and spawning share one lock: a pipe made without O_CLOEXEC on another thread could
         // otherwise leak into this child and keep that pipe open after its own tool exits.
-        let spawned = spawnLock.withLock { _ -> Result<(pid: pid_t, outputFD: Int32, errorFD: Int32), ToolLaunchError> in
+        let spawned = spawnLock.withLock {
+            _ -> Result<(pid: pid_t, outputFD: Int32, errorFD: Int32), ToolLaunchError> in
             var outputPipe: [Int32] = [-1, -1]
             var errorPipe: [Int32] = [-1, -1]
             guard makeCloseOnExecPipe(&outputPipe) else {
@@ -153,7 +155,8 @@ enum ToolProcess {
             }
 
             var pid: pid_t = 0
-            let code = spawn(path: path, arguments: arguments, outputFD: outputPipe[1], errorFD: errorPipe[1], pid: &pid)
+            let code = spawn(
+                path: path, arguments: arguments, outputFD: outputPipe[1], errorFD: errorPipe[1], pid: &pid)
             close(outputPipe[1])
             close(errorPipe[1])
             guard code == 0 else {
@@ -252,7 +255,8 @@ enum ToolProcess {
         sigaddset(&defaultSignals, SIGINT)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        // Process group 0 makes the child the leader of a new group, so a signal to -pid reaches only the tool.
+        // Process group 0 makes the child the leader of a new group, so a signal to -pid reaches the tool and its
+        // children but not this process.
         posix_spawnattr_setpgroup(&attributes, 0)
         let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         posix_spawnattr_setflags(&attributes, Int16(flags))
@@ -269,7 +273,7 @@ enum ToolProcess {
     }
 
     private static func waitForExit(pid: pid_t, handle: ToolProcessHandle?) -> ToolExit {
-        // Waiting with WNOWAIT first leaves the process unreaped until the handle knows it exited.
+        // Waiting with WNOWAIT first leaves the process unreaped until the handle has recorded its exit.
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
         handle?.markExited()
@@ -333,7 +337,7 @@ enum ToolProcess {
 }
 
 extension ToolProcess {
-    /// Runs the tool on a dedicated thread; cancelling the calling task stops the process group.
+    /// Runs the tool on a dedicated thread. Cancelling the calling task stops the process group.
     ///
     /// - Throws: `CancellationError` when the task was cancelled, or `ToolLaunchError`.
     static func runCancellable(

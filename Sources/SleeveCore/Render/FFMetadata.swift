@@ -7,7 +7,9 @@ enum FFMetadata {
         var title: String
     }
 
-    /// Escapes a value: ffmetadata treats "=", ";", "#", "\" and line breaks as syntax, so each gets a backslash.
+    /// Escapes a value: ffmetadata treats "=", ";", "#", "\" and "\n" as syntax, so each gets a backslash.
+    ///
+    /// Other control characters become spaces.
     static func escape(_ value: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(value.utf8.count)
@@ -16,8 +18,9 @@ enum FFMetadata {
             case "=", ";", "#", "\\", "\n":
                 escaped.append("\\")
                 escaped.unicodeScalars.append(character)
-            case "\r":
-                // A lone carriage return would end the line for ffmpeg's reader; a space keeps the title on one line.
+            case "\r", "\t", "\u{0}"..."\u{1F}", "\u{7F}":
+                // A carriage return would end the line for ffmpeg's reader and a NUL would end the value, so these
+                // and other control characters become spaces.
                 escaped.append(" ")
             default:
                 escaped.unicodeScalars.append(character)

@@ -28,7 +28,7 @@ public struct RenderOptions: Sendable, Codable, Equatable {
     }
 }
 
-/// Where a track's cover picture comes from.
+/// The source of a track's cover picture.
 public enum CoverSource: Sendable, Equatable, Hashable {
     /// A still image file.
     case image(URL)
@@ -44,13 +44,26 @@ public struct RenderTrack: Sendable, Equatable {
     public var artist: String?
     /// Decoded length in seconds, as measured by `MediaProbe.probeAudio(at:)`.
     public var duration: Double
+    /// Sample rate in Hz from `AudioInfo.sampleRate`, or nil when unknown.
+    ///
+    /// When every track of an album has the same rate of 44100 or 48000 Hz, the audio is encoded at that rate
+    /// without resampling. Otherwise every track is resampled to 48000 Hz.
+    public var sampleRate: Int?
 
-    public init(audio: URL, cover: CoverSource, title: String, artist: String? = nil, duration: Double) {
+    public init(
+        audio: URL,
+        cover: CoverSource,
+        title: String,
+        artist: String? = nil,
+        duration: Double,
+        sampleRate: Int? = nil
+    ) {
         self.audio = audio
         self.cover = cover
         self.title = title
         self.artist = artist
         self.duration = duration
+        self.sampleRate = sampleRate
     }
 }
 

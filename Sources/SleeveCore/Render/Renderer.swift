@@ -3,9 +3,9 @@ import Synchronization
 
 /// Renders an album into one MP4 in which each track shows its cover while it plays.
 ///
-/// The work follows a `RenderPlan`: each distinct cover is encoded once into a short H.264 clip while all tracks
-/// are decoded as one continuous stream and encoded to AAC once; then the concat demuxer repeats and cuts the
-/// clips to each track's frame count and the result is muxed with the audio and chapters by stream copy.
+/// The work follows a `RenderPlan`. Each distinct cover is encoded once into a short H.264 clip, while all tracks
+/// are decoded as one continuous stream and encoded to AAC once. Then the concat demuxer repeats and cuts the clips
+/// to each track's frame count, and the result is muxed with the audio and chapters by stream copy.
 public struct Renderer: Sendable {
     public var tools: MediaTools
 
@@ -42,11 +42,17 @@ public struct Renderer: Sendable {
             .appendingPathComponent(".\(outputURL.lastPathComponent).\(UUID().uuidString).partial")
 
         let plan = try RenderPlan(tracks: tracks, options: options, workDirectory: scratch, output: partialOutput)
+        let outputDirectory = outputURL.deletingLastPathComponent().path
+        guard access(outputDirectory, W_OK) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw RenderError(message: "The output directory \(outputDirectory) is not writable: \(reason).")
+        }
 
         do {
             try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
         } catch {
-            throw RenderError(message: "The work directory \(scratch.path) could not be created: \(error.localizedDescription)")
+            throw RenderError(
+                message: "The work directory \(scratch.path) could not be created: \(error.localizedDescription)")
         }
         defer {
             try? fileManager.removeItem(at: scratch)
@@ -101,13 +107,33 @@ public struct Renderer: Sendable {
 
     private func encodeAudio(plan: RenderPlan, progress: RenderProgress) async throws {
         let total = plan.totalDuration
-        try await runFFmpeg(arguments: plan.audioArguments, step: "encoding the audio", progress: progress) { snapshot in
+        let encodedDuration = Mutex<Double?>(nil)
+        try await runFFmpeg(arguments: plan.audioArguments, step: "encoding the audio", progress: progress) {
+            snapshot in
             if let time = snapshot.outputTime {
                 progress.updateAudio(outputTime: time, totalDuration: total)
+                if snapshot.isEnd {
+                    encodedDuration.withLock { $0 = time }
+                }
             }
         }
         progress.updateAudio(outputTime: total, totalDuration: total)
+
+        // Durations that do not match the audio make the covers drift, so a large difference is reported.
+        if let encoded = encodedDuration.withLock({ $0 }), abs(encoded - total) > Self.durationMismatchTolerance {
+            let encodedText = String(format: "%.3f", encoded)
+            let totalText = String(format: "%.3f", total)
+            progress.log(
+                "The decoded audio lasts \(encodedText) s, but the track durations add up to \(totalText) s: "
+                    + "the covers do not follow the audio. Use the durations from MediaProbe.probeAudio(at:)."
+            )
+        }
     }
+
+    /// Maximum accepted difference in seconds between the encoded audio and the sum of the track durations.
+    ///
+    /// It is larger than the AAC frame of 1024 samples that ffmpeg may count in its reported output time.
+    static let durationMismatchTolerance = 0.1
 
     private func mux(plan: RenderPlan, progress: RenderProgress) async throws {
         let total = plan.totalDuration
@@ -142,7 +168,10 @@ public struct Renderer: Sendable {
                     }
                 },
                 onErrorLine: { line in
-                    progress.log(line)
+                    // swscale in ffmpeg 5.1 warns about every full-range JPEG input, but the conversion is still correct.
+                    if !line.contains("deprecated pixel format used") {
+                        progress.log(line)
+                    }
                 }
             )
         } catch let error as ToolLaunchError {

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Generates small media files with ffmpeg for tests.
 ///
-/// Every function runs /usr/bin/ffmpeg (or the first ffmpeg in PATH) with an argument array and throws
+/// Every function runs the first ffmpeg in PATH (else /usr/bin/ffmpeg) with an argument array and throws
 /// `MediaFixtures.Failure` with ffmpeg's error output when it fails.
 enum MediaFixtures {
     struct Failure: Error, CustomStringConvertible {
@@ -37,7 +37,7 @@ enum MediaFixtures {
             case .wav: ["-c:a", "pcm_s16le"]
             case .ogg: ["-c:a", "libvorbis", "-q:a", "3"]
             case .opus: ["-c:a", "libopus", "-b:a", "64k"]
-            case .aiff: ["-c:a", "pcm_s16be"]
+            case .aiff: ["-c:a", "pcm_s16be", "-write_id3v2", "1"]
             }
         }
     }
@@ -95,7 +95,9 @@ enum MediaFixtures {
             "-f", "lavfi", "-i", "sine=frequency=\(frequency):sample_rate=\(sampleRate):duration=\(seconds)",
         ]
         if let cover {
-            arguments += ["-i", cover.path, "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
+            arguments += [
+                "-i", cover.path, "-map", "0:a", "-map", "1:v", "-c:v", "copy", "-disposition:v", "attached_pic",
+            ]
         }
         arguments += ["-ac", "\(channels)"] + format.codecArguments
         for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
@@ -130,7 +132,9 @@ enum MediaFixtures {
         case .png:
             arguments += ["-pix_fmt", alpha < 1 ? "rgba" : "rgb24", "-c:v", "png", "-f", "image2"]
         case .webp:
-            arguments += ["-pix_fmt", alpha < 1 ? "yuva420p" : "yuv420p", "-c:v", "libwebp", "-lossless", "1", "-f", "webp"]
+            arguments += [
+                "-pix_fmt", alpha < 1 ? "yuva420p" : "yuv420p", "-c:v", "libwebp", "-lossless", "1", "-f", "webp",
+            ]
         }
         try runFFmpeg(arguments + [url.path])
         return url
@@ -147,11 +151,12 @@ enum MediaFixtures {
         try run(tool: "ffprobe", ["-hide_banner", "-loglevel", "error"] + arguments)
     }
 
-    /// Decodes one frame at `time` and returns the RGB colour of the pixel at (x, y).
-    static func pixelColour(of video: URL, at time: Double, x: Int, y: Int) throws -> (red: Int, green: Int, blue: Int) {
+    /// Decodes one frame at `time` and returns the RGB colour of the pixel at (x, y), where x and y are even.
+    static func pixelColour(of video: URL, at time: Double, x: Int, y: Int) throws -> (red: Int, green: Int, blue: Int)
+    {
         let data = try runFFmpeg([
             "-ss", String(format: "%.4f", time), "-i", video.path, "-frames:v", "1",
-            "-vf", "crop=1:1:\(x):\(y)", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            "-vf", "crop=2:2:\(x):\(y)", "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
         ])
         guard data.count >= 3 else {
             throw Failure(description: "ffmpeg returned no frame at \(time) s of \(video.path)")
