@@ -4,7 +4,7 @@ import { Album } from './album.js';
 import { baseName, formatDuration } from './format.js';
 import { guessKind, serverProbeAvailable } from './probe.js';
 import { RenderPanel } from './renderPanel.js';
-import { TrackListView } from './trackList.js';
+import { showCoverImage, TrackListView } from './trackList.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -76,22 +76,22 @@ function addFiles(files, target = null) {
   for (const file of audio) album.addAudio(file);
 
   const unmatched = [];
-  for (const image of images) {
-    if (target === 'album') {
-      album.setAlbumCover(image);
-    } else if (typeof target === 'number' && album.track(target)) {
-      album.setTrackCover(target, image);
-    } else {
+  const targetsTrack = typeof target === 'number' && album.track(target) !== undefined;
+  if (target === 'album' || targetsTrack) {
+    // A cover slot takes one image, so the first one counts and any others are reported as not used.
+    if (images.length > 0 && target === 'album') album.setAlbumCover(images[0]);
+    if (images.length > 0 && targetsTrack) album.setTrackCover(target, images[0]);
+    unmatched.push(...images.slice(1));
+  } else {
+    for (const image of images) {
       const match = album.tracks.find((track) => !track.cover && baseName(track.fileName) === baseName(image.name));
       if (match) album.setTrackCover(match.id, image);
       else unmatched.push(image);
     }
+    if (unmatched.length > 0) album.setAlbumCover(unmatched.shift());
   }
   if (unmatched.length > 0) {
-    album.setAlbumCover(unmatched[0]);
-    if (unmatched.length > 1) {
-      notes.push(`Not used: ${unmatched.slice(1).map((file) => file.name).join(', ')}. Drop an image on a track to make it that track's cover.`);
-    }
+    notes.push(`Not used: ${unmatched.map((file) => file.name).join(', ')}. Drop an image on a track to make it that track's cover.`);
   }
   if (skipped.length > 0) {
     notes.push(`Skipped ${skipped.map((file) => file.name).join(', ')}: not an audio file or an image.`);
@@ -101,7 +101,7 @@ function addFiles(files, target = null) {
   const parts = [];
   if (audio.length > 0) parts.push(`Added ${audio.length} ${audio.length === 1 ? 'track' : 'tracks'}.`);
   if (images.length > 0) {
-    parts.push(typeof target === 'number' ? 'Set the track cover.' : `Added ${images.length} ${images.length === 1 ? 'cover' : 'covers'}.`);
+    parts.push(targetsTrack ? 'Set the track cover.' : `Added ${images.length - unmatched.length} ${images.length - unmatched.length === 1 ? 'cover' : 'covers'}.`);
   }
   announce([...parts, ...notes].join(' ') || 'No files were added.');
 }
@@ -201,12 +201,8 @@ function renderAlbum() {
 
   const cover = album.albumCover;
   const image = $('album-cover-image');
-  if (cover) {
-    if (image.getAttribute('src') !== cover.url) image.src = cover.url;
-    image.alt = `Album cover: ${cover.file.name}`;
-  }
-  image.hidden = !cover;
-  $('album-cover-placeholder').hidden = Boolean(cover);
+  image.alt = cover ? `Album cover: ${cover.file.name}` : '';
+  showCoverImage(image, $('album-cover-placeholder'), cover?.url);
   $('album-cover-button').textContent = cover ? 'Replace cover…' : 'Choose cover…';
   $('album-cover-remove').hidden = !cover;
   const coverError = cover?.error ?? $('album-cover-error').dataset.serverMessage ?? null;
@@ -351,9 +347,15 @@ function prepareRender() {
     const index = album.indexOf(broken.id);
     return fail(`Track ${index + 1} (${broken.fileName}) cannot be used: ${broken.error}`, trackView.item(broken.id)?.querySelector('.remove'));
   }
-  const brokenCover = album.albumCover?.error ? album.albumCover : album.tracks.find((track) => track.cover?.error)?.cover;
-  if (brokenCover) {
-    return fail(`The cover ${brokenCover.file.name} cannot be used: ${brokenCover.error}`, $('album-cover-input'));
+  if (album.albumCover?.error) {
+    const cover = album.albumCover;
+    return fail(`The album cover ${cover.file.name} cannot be used: ${cover.error}`, $('album-cover-input'));
+  }
+  const coverTrack = album.tracks.find((track) => track.cover?.error);
+  if (coverTrack) {
+    const index = album.indexOf(coverTrack.id);
+    return fail(`The cover of track ${index + 1} (${coverTrack.cover.file.name}) cannot be used: ${coverTrack.cover.error}`,
+      trackView.item(coverTrack.id)?.querySelector('.cover-button'));
   }
   // Without the server's probe, embedded covers are unknown, so the server decides whether a cover is missing.
   if (serverProbeAvailable() && album.effectiveCovers().every((cover) => cover.kind === 'none')) {

@@ -112,15 +112,7 @@ export class TrackListView {
     setValueUnlessFocused(item.querySelector('.track-title'), track.title);
     setValueUnlessFocused(item.querySelector('.track-artist'), track.artist);
 
-    const image = item.querySelector('.cover-image');
-    if (cover.url) {
-      if (image.getAttribute('src') !== cover.url) image.src = cover.url;
-      image.hidden = false;
-    } else {
-      image.removeAttribute('src');
-      image.hidden = true;
-    }
-    item.querySelector('.cover-button .cover-placeholder').hidden = Boolean(cover.url);
+    showCoverImage(item.querySelector('.cover-image'), item.querySelector('.cover-button .cover-placeholder'), cover.url);
     item.querySelector('.cover-button').classList.toggle('inherited', cover.kind === 'inherited');
     item.querySelector('.cover-button').setAttribute(
       'aria-label',
@@ -147,9 +139,10 @@ export class TrackListView {
     item.querySelector('.remove').title = 'Remove track';
 
     const error = item.querySelector('.track-error');
-    error.textContent = track.error ?? '';
-    error.hidden = !track.error;
-    item.classList.toggle('has-error', Boolean(track.error));
+    const message = track.error ?? track.cover?.error ?? '';
+    error.textContent = message;
+    error.hidden = !message;
+    item.classList.toggle('has-error', Boolean(message));
     item.querySelector('.track-title').setAttribute('aria-invalid', track.error ? 'true' : 'false');
   }
 
@@ -244,6 +237,29 @@ export class TrackListView {
   #clearDropMarks() {
     for (const item of this.#items.values()) item.classList.remove('drop-before', 'drop-after', 'file-target');
   }
+}
+
+/**
+ * Shows the image at url in a cover frame, or the placeholder when there is none or the browser cannot decode it,
+ * as for a file that only has an image's name.
+ */
+export function showCoverImage(image, placeholder, url) {
+  const failed = Boolean(url) && image.dataset.failedUrl === url;
+  if (url && !failed) {
+    if (image.getAttribute('src') !== url) {
+      image.onerror = () => {
+        image.dataset.failedUrl = url;
+        showCoverImage(image, placeholder, url);
+      };
+      image.src = url;
+    }
+    image.hidden = false;
+  } else {
+    image.removeAttribute('src');
+    image.hidden = true;
+  }
+  placeholder.textContent = failed ? 'Unreadable' : 'No cover';
+  placeholder.hidden = !image.hidden;
 }
 
 function setValueUnlessFocused(input, value) {
