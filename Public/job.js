@@ -122,6 +122,18 @@ export function followJob(jobId, handlers) {
   return () => source.close();
 }
 
+/**
+ * Replaces the form field names in a server message with words: "audio_1 (notes.mp3)" becomes "notes.mp3", and a
+ * bare "audio_1" or "image_1" becomes "the audio file of track 2" or "the cover of track 2".
+ */
+export function plainFieldNames(message) {
+  const plain = message
+    .replace(/\b(?:audio|image)_\d+ \(([^)]+)\)/g, '$1')
+    .replace(/\baudio_(\d+)\b/g, (_, index) => `the audio file of track ${Number(index) + 1}`)
+    .replace(/\bimage_(\d+)\b/g, (_, index) => `the cover of track ${Number(index) + 1}`);
+  return plain.startsWith('the ') ? `T${plain.slice(1)}` : plain;
+}
+
 function parseJson(text) {
   try {
     return JSON.parse(text);

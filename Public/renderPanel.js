@@ -1,7 +1,7 @@
 // The render panel: starts a job, follows it to the end and shows its progress and result.
 
-import { formatBytes, formatDuration, formatDurationWords } from './format.js';
-import { ApiError, cancelJob, fetchStatus, followJob, uploadAlbum } from './job.js';
+import * as view from './jobView.js';
+import { ApiError, cancelJob, fetchStatus, followJob, plainFieldNames, uploadAlbum } from './job.js';
 
 /** Phases in which the album must not change, because it is being uploaded or rendered. */
 const BUSY_PHASES = new Set(['uploading', 'queued', 'running', 'loading']);
@@ -34,7 +34,7 @@ export class RenderPanel {
     $('render-button').addEventListener('click', () => this.start());
     $('cancel-button').addEventListener('click', () => this.cancel());
     $('back-button').addEventListener('click', () => this.backToAlbum());
-    $('copy-tracklist').addEventListener('click', () => this.#copyTracklist());
+    $('copy-tracklist').addEventListener('click', () => view.copyTracklist(host.announce));
     window.addEventListener('beforeunload', (event) => {
       // Leaving the page stops an upload, and no job exists yet to come back to.
       if (this.#state.phase === 'uploading') event.preventDefault();
@@ -81,7 +81,7 @@ export class RenderPanel {
     this.#upload = uploadAlbum(prepared.form, (loaded, total) => {
       this.#state.uploadLoaded = loaded;
       this.#state.uploadTotal = total;
-      this.#renderUpload();
+      view.renderUpload(this.#state, true);
     });
 
     let accepted;
@@ -255,7 +255,7 @@ export class RenderPanel {
       this.#state.step = 'segment';
       this.#state.trackIndex = data.index;
       if (Number.isInteger(data.total)) this.#state.trackTotal = data.total;
-      this.host.announce(`Rendering ${this.#trackLabel()}.`);
+      this.host.announce(`Rendering ${view.trackLabel(this.#state)}.`);
     } else if (data.step === 'concat') {
       this.#state.step = 'concat';
       this.host.announce('Joining the tracks into one video.');
@@ -353,7 +353,7 @@ export class RenderPanel {
     this.#render();
     if (!BUSY_PHASES.has(state.phase)) {
       if (follow) this.#loadLog();
-      this.host.announce([this.#statusText(), state.message].filter(Boolean).join(' '), true);
+      this.host.announce([view.statusText(state), state.message].filter(Boolean).join(' '), true);
     }
   }
 
@@ -375,183 +375,49 @@ export class RenderPanel {
 
   // MARK: - Display
 
-  #trackLabel() {
-    const index = this.#state.trackIndex;
-    const total = this.#state.trackTotal ?? this.#state.job?.tracks?.length;
-    const title = this.#state.job?.tracks?.[index]?.title;
-    const position = total ? `track ${index + 1} of ${total}` : `track ${index + 1}`;
-    return title ? `${position}: ${title}` : position;
-  }
-
-  #statusText() {
-    const state = this.#state;
-    switch (state.phase) {
-      case 'loading': return 'Looking up the render…';
-      case 'uploading': return 'Uploading the album…';
-      case 'queued':
-        return state.queuePosition ? `Waiting in the queue: position ${state.queuePosition}.` : 'Waiting in the queue.';
-      case 'running': return 'Rendering the video…';
-      case 'done': return 'Your video is ready.';
-      case 'failed': return 'The render failed.';
-      case 'cancelled': return 'Render cancelled.';
-      case 'expired': return 'The video has expired.';
-      case 'missing': return 'Render not found.';
-      default: return '';
-    }
-  }
-
   #render() {
     const state = this.#state;
     const phase = state.phase;
+    const inJob = phase !== 'edit';
     document.body.dataset.phase = phase;
+    document.body.classList.toggle('in-job', inJob);
     this.host.setLocked(this.busy);
 
-    const inJob = phase !== 'edit';
-    document.body.classList.toggle('in-job', inJob);
     $('album-fields').hidden = inJob;
     $('video-panel').hidden = inJob;
     $('job-album').hidden = !inJob;
     // Without the job's details, as for an unknown job id, the album panel would be empty.
     document.querySelector('.album-panel').hidden = inJob && !(state.job?.tracks?.length > 0);
-    $('back-button').textContent = this.host.hasTracks() ? 'Back to the album' : 'Start a new album';
-    this.#renderJobTracks();
     $('job-status').hidden = !inJob;
+
     $('render-button').hidden = inJob;
     $('cancel-button').hidden = !this.busy || phase === 'loading';
     $('back-button').hidden = !inJob || this.busy;
+    $('back-button').textContent = this.host.hasTracks() ? 'Back to the album' : 'Start a new album';
 
     if (inJob) {
       $('render-summary').textContent = state.job?.width ? `${state.job.width} × ${state.job.height}, ${state.job.fps} fps` : '';
+      this.#hideError();
     } else {
       const summary = this.host.summary();
       $('render-summary').textContent = summary.text;
       $('render-button').disabled = !summary.ready;
     }
 
-    const statusLine = $('status-line');
-    statusLine.textContent = this.#statusText();
-    statusLine.className = `status-line ${phase}`;
-
-    $('upload-block').hidden = !(phase === 'uploading' || (state.uploadTotal > 0 && this.busy));
-    this.#renderUpload();
-
-    const showsProgress = phase === 'queued' || phase === 'running' || phase === 'done';
-    $('render-block').hidden = !showsProgress;
-    const percent = Math.floor(state.percent * 10) / 10;
-    $('render-progress').value = state.percent;
-    $('render-progress').setAttribute('aria-valuetext', `${percent} percent`);
-    $('render-percent').textContent = `${percent.toFixed(percent % 1 === 0 ? 0 : 1)} %`;
-    let renderLabel = 'Rendering';
-    if (phase === 'queued') renderLabel = 'Queued';
-    if (phase === 'done') renderLabel = 'Rendered';
-    $('render-label').textContent = renderLabel;
-    document.title = pageTitle(phase, percent);
-    $('job-facts').hidden = phase === 'queued';
-    $('current-step').textContent = this.#currentStep();
-    this.#renderClock();
-
-    const jobMessage = $('job-message');
-    const endedWithMessage = ['failed', 'missing', 'expired', 'cancelled'].includes(phase) && state.message;
-    jobMessage.textContent = endedWithMessage ? state.message : state.note;
-    jobMessage.hidden = !inJob || !jobMessage.textContent;
-    jobMessage.className = phase === 'failed' || phase === 'missing' ? 'field-error' : 'notice-text';
-    if (inJob) this.#hideError();
-
-    const result = $('job-result');
-    result.hidden = phase !== 'done' && !(phase === 'expired' && state.tracklist);
-    $('download-row').hidden = phase !== 'done';
-    $('result-video').hidden = phase !== 'done';
-    if (phase === 'done' && state.downloadUrl) {
-      if ($('download-link').getAttribute('href') !== state.downloadUrl) {
-        $('download-link').href = state.downloadUrl;
-        $('result-video').src = state.downloadUrl;
-      }
-      if (state.job?.width && state.job?.height) {
-        $('result-video').style.aspectRatio = `${state.job.width} / ${state.job.height}`;
-      }
-      $('tracklist-link').href = `/api/render/${encodeURIComponent(state.jobId)}/tracklist.txt`;
-    } else if (phase !== 'expired') {
-      $('result-video').removeAttribute('src');
-    }
-    $('tracklist-link').hidden = phase !== 'done';
-    $('tracklist').value = state.tracklist ?? '';
-    $('tracklist').rows = Math.min(12, Math.max(3, (state.tracklist ?? '').split('\n').length));
-
-    $('log-details').hidden = !(this.#logLines.length > 0);
+    view.renderJobTracks(state);
+    view.renderStatus(state);
+    view.renderUpload(state, this.busy);
+    view.renderProgress(state);
+    view.renderClock(state);
+    view.renderResult(state);
+    $('log-details').hidden = this.#logLines.length === 0;
 
     if (phase === 'running' && !this.#timer) {
-      this.#timer = setInterval(() => this.#renderClock(), 1000);
+      this.#timer = setInterval(() => view.renderClock(this.#state), 1000);
     } else if (phase !== 'running' && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = null;
     }
-  }
-
-  /** Lists the job's tracks in place of the album editor, marking the one being rendered. */
-  #renderJobTracks() {
-    const job = this.#state.job;
-    const list = $('job-tracks');
-    $('job-album-summary').textContent = job ? albumSummary(job) : '';
-    const tracks = job?.tracks ?? [];
-    const current = this.#state.phase === 'running' && this.#state.step === 'segment' ? this.#state.trackIndex : null;
-
-    while (list.children.length > tracks.length) list.lastElementChild.remove();
-    tracks.forEach((track, index) => {
-      let item = list.children[index];
-      if (!item) {
-        item = document.createElement('li');
-        for (const name of ['job-track-number', 'job-track-title', 'job-track-time']) {
-          const part = document.createElement('span');
-          part.className = name;
-          item.append(part);
-        }
-        list.append(item);
-      }
-      item.children[0].textContent = String(index + 1);
-      item.children[1].textContent = track.artist ? `${track.artist} – ${track.title}` : track.title;
-      const start = Number.isFinite(track.start) ? `starts ${formatDuration(track.start)} · ` : '';
-      item.children[2].textContent = `${start}${formatDuration(track.duration)}`;
-      if (index === current) item.setAttribute('aria-current', 'step');
-      else item.removeAttribute('aria-current');
-    });
-  }
-
-  #renderUpload() {
-    const { uploadLoaded, uploadTotal } = this.#state;
-    const percent = uploadTotal > 0 ? (uploadLoaded / uploadTotal) * 100 : 0;
-    $('upload-progress').value = percent;
-    $('upload-progress').setAttribute('aria-valuetext', `${Math.round(percent)} percent uploaded`);
-    $('upload-text').textContent = uploadTotal > 0 ? `${formatBytes(uploadLoaded)} of ${formatBytes(uploadTotal)}` : '';
-    $('upload-label').textContent = this.#state.phase === 'uploading' ? 'Uploading' : 'Uploaded';
-  }
-
-  #currentStep() {
-    const state = this.#state;
-    if (state.phase === 'queued') return state.queuePosition ? `In the queue, position ${state.queuePosition}` : 'In the queue';
-    if (state.phase === 'done') return 'Finished';
-    if (state.step === 'concat') return 'Joining the tracks';
-    if (state.step === 'segment') {
-      const label = this.#trackLabel();
-      return label.charAt(0).toUpperCase() + label.slice(1);
-    }
-    return 'Starting';
-  }
-
-  #renderClock() {
-    const state = this.#state;
-    const end = state.phase === 'running' ? Date.now() : state.finishedAt;
-    const elapsed = state.startedAt && end ? Math.max(0, (end - state.startedAt) / 1000) : null;
-    $('elapsed').textContent = elapsed === null ? '–' : formatDuration(elapsed);
-
-    let eta = '–';
-    if (state.phase === 'running' && elapsed !== null) {
-      eta = state.percent >= 1 && elapsed >= 2
-        ? `about ${formatDurationWords((elapsed * (100 - state.percent)) / state.percent)}`
-        : 'Estimating…';
-    } else if (state.phase === 'done') {
-      eta = 'Done';
-    }
-    $('eta').textContent = eta;
   }
 
   #appendLog(text) {
@@ -581,23 +447,7 @@ export class RenderPanel {
     $('render-error').textContent = '';
   }
 
-  async #copyTracklist() {
-    const text = $('tracklist').value;
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      // The Clipboard API needs a secure context, so the text is selected for a person to copy by hand.
-      $('tracklist').select();
-      const copied = document.execCommand?.('copy');
-      if (!copied) {
-        this.host.announce('Copying is blocked by the browser. The tracklist is selected: press Ctrl+C or Cmd+C.', true);
-        return;
-      }
-    }
-    $('copy-tracklist').textContent = 'Copied';
-    setTimeout(() => { $('copy-tracklist').textContent = 'Copy tracklist'; }, 2000);
-    this.host.announce('Tracklist copied.');
-  }
+
 }
 
 function freshState() {
@@ -623,40 +473,6 @@ function freshState() {
     retryTimer: null,
     announcedQuarter: 0,
   };
-}
-
-/** Returns the window title, which shows a job's state in a tab in the background. */
-function pageTitle(phase, percent) {
-  const states = {
-    uploading: 'Uploading',
-    queued: 'Queued',
-    running: `${Math.floor(percent)} % rendered`,
-    done: 'Video ready',
-    failed: 'Render failed',
-    cancelled: 'Render cancelled',
-  };
-  return states[phase] ? `${states[phase]} · Sleeve` : 'Sleeve · Album to video';
-}
-
-function albumSummary(job) {
-  const count = job.tracks?.length ?? 0;
-  const parts = [];
-  if (job.album) parts.push(job.album);
-  parts.push(`${count} ${count === 1 ? 'track' : 'tracks'}`);
-  if (Number.isFinite(job.duration) && job.duration > 0) parts.push(formatDuration(job.duration));
-  return parts.join(' · ');
-}
-
-/**
- * Replaces the form field names in a server message with words: "audio_1 (notes.mp3)" becomes "notes.mp3", and a
- * bare "audio_1" or "image_1" becomes "the audio file of track 2" or "the cover of track 2".
- */
-function plainFieldNames(message) {
-  const plain = message
-    .replace(/\b(?:audio|image)_\d+ \(([^)]+)\)/g, '$1')
-    .replace(/\baudio_(\d+)\b/g, (_, index) => `the audio file of track ${Number(index) + 1}`)
-    .replace(/\bimage_(\d+)\b/g, (_, index) => `the cover of track ${Number(index) + 1}`);
-  return plain.startsWith('the ') ? `T${plain.slice(1)}` : plain;
 }
 
 /** Puts the job id in the address as ?job=…, or removes it, without adding a history entry. */
