@@ -4,13 +4,10 @@ import { Album } from './album.js';
 import { baseName, formatDuration } from './format.js';
 import { guessKind, serverProbeAvailable } from './probe.js';
 import { RenderPanel } from './renderPanel.js';
+import { initSettings, readSettings, settingsProblem, showSettingsProblem } from './settings.js';
 import { showCoverImage, TrackListView } from './trackList.js';
 
 const $ = (id) => document.getElementById(id);
-
-const SIZE_LIMITS = { min: 16, max: 7680 };
-const FPS_LIMITS = { min: 1, max: 120 };
-const SETTINGS_KEY = 'sleeve.videoSettings';
 
 const album = new Album();
 let albumTitleEdited = false;
@@ -227,92 +224,6 @@ album.addEventListener('change', (event) => {
   renderAlbum();
 });
 
-// MARK: - Video settings
-
-function readSettings() {
-  return {
-    width: Number($('width').value),
-    height: Number($('height').value),
-    fps: Number($('fps').value),
-  };
-}
-
-/** Returns the problem with the video settings in plain words, or null when they are valid. */
-function settingsProblem() {
-  const { width, height, fps } = readSettings();
-  for (const [name, value] of [['Width', width], ['Height', height]]) {
-    if (!Number.isInteger(value) || value < SIZE_LIMITS.min || value > SIZE_LIMITS.max) {
-      return `${name} must be a whole number of pixels from ${SIZE_LIMITS.min} to ${SIZE_LIMITS.max}.`;
-    }
-    if (value % 2 !== 0) return `${name} must be an even number of pixels, such as ${value + 1}, because video encoders need even sizes.`;
-  }
-  if (!Number.isInteger(fps) || fps < FPS_LIMITS.min || fps > FPS_LIMITS.max) {
-    return `Frame rate must be a whole number from ${FPS_LIMITS.min} to ${FPS_LIMITS.max} frames per second.`;
-  }
-  return null;
-}
-
-function matchPreset() {
-  const { width, height } = readSettings();
-  const value = `${width}x${height}`;
-  const known = [...$('preset').options].some((option) => option.value === value);
-  $('preset').value = known ? value : 'custom';
-}
-
-function showSettingsProblem() {
-  const problem = settingsProblem();
-  $('size-error').textContent = problem ?? '';
-  $('size-error').hidden = !problem;
-  for (const id of ['width', 'height', 'fps']) $(id).setAttribute('aria-invalid', problem ? 'true' : 'false');
-  return problem;
-}
-
-function saveSettings() {
-  try {
-    localStorage.setItem(SETTINGS_KEY, JSON.stringify(readSettings()));
-  } catch {
-    // Storage may be disabled, and then the settings last only as long as the page.
-  }
-}
-
-function restoreSettings() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? 'null');
-    if (saved && Number.isInteger(saved.width) && Number.isInteger(saved.height) && Number.isInteger(saved.fps)) {
-      $('width').value = saved.width;
-      $('height').value = saved.height;
-      $('fps').value = saved.fps;
-    }
-  } catch {
-    // Unreadable or missing settings leave the defaults.
-  }
-  matchPreset();
-}
-
-$('preset').addEventListener('change', () => {
-  const value = $('preset').value;
-  if (value !== 'custom') {
-    const [width, height] = value.split('x');
-    $('width').value = width;
-    $('height').value = height;
-  } else {
-    $('width').focus();
-  }
-  showSettingsProblem();
-  saveSettings();
-  panel.refresh();
-});
-
-for (const id of ['width', 'height', 'fps']) {
-  $(id).addEventListener('input', () => {
-    matchPreset();
-    if (!$('size-error').hidden) showSettingsProblem();
-    saveSettings();
-    panel.refresh();
-  });
-  $(id).addEventListener('change', () => showSettingsProblem());
-}
-
 // MARK: - Render panel host
 
 function setLocked(locked) {
@@ -430,7 +341,7 @@ function showFieldError(field, message, sources) {
 
 // MARK: - Start
 
-restoreSettings();
+initSettings(() => panel.refresh());
 renderAlbum();
 
 const jobId = new URLSearchParams(window.location.search).get('job');
