@@ -345,7 +345,13 @@ def load_album(driver, media, results):
     set_text(driver.find_element(By.ID, "album-title"), "Browser Test Album")
 
     driver.find_element(By.ID, "preset").send_keys("Custom")
+    set_text(driver.find_element(By.ID, "width"), "641")
+    driver.find_element(By.ID, "width").send_keys(Keys.TAB)
+    results.check("odd width is explained", "even" in text_of(driver, "size-error"), text_of(driver, "size-error"))
+    results.check("summary flags the invalid size", "check the video size" in text_of(driver, "render-summary"),
+                  text_of(driver, "render-summary"))
     set_text(driver.find_element(By.ID, "width"), "640")
+    results.check("valid width clears the error", not driver.find_element(By.ID, "size-error").is_displayed())
     set_text(driver.find_element(By.ID, "height"), "360")
     set_text(driver.find_element(By.ID, "fps"), "30")
     results.check("custom size selects the Custom preset",
