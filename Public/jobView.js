@@ -25,7 +25,7 @@ export function statusText(state) {
   }
 }
 
-/** Names the track being rendered, such as "track 2 of 5: Title". */
+/** Returns a label for the track being rendered, such as "track 2 of 5: Title". */
 export function trackLabel(state) {
   const index = state.trackIndex;
   const total = state.trackTotal ?? state.job?.tracks?.length;
@@ -86,7 +86,7 @@ export function renderProgress(state) {
   $('current-step').textContent = currentStep(state);
 }
 
-/** Shows the elapsed time and an estimate of the time left, which assumes the remaining percent goes as fast. */
+/** Shows the elapsed time and an estimate of the time left, at the average rate of progress so far. */
 export function renderClock(state) {
   const end = state.phase === 'running' ? Date.now() : state.finishedAt;
   const elapsed = state.startedAt && end ? Math.max(0, (end - state.startedAt) / 1000) : null;
@@ -104,7 +104,7 @@ export function renderClock(state) {
   $('eta').textContent = eta;
 }
 
-/** Shows the video, download link and tracklist of a finished job; an expired job keeps only its tracklist. */
+/** Shows the video, download link and tracklist of a finished job. An expired job keeps only its tracklist. */
 export function renderResult(state) {
   const phase = state.phase;
   $('job-result').hidden = phase !== 'done' && !(phase === 'expired' && state.tracklist);
@@ -165,7 +165,8 @@ export async function copyTracklist(announce) {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
-    // The Clipboard API needs a secure context, so the text is selected for a person to copy by hand.
+    // The Clipboard API needs a secure context and the page's focus. Without them, the text is selected so a
+    // person can copy it by hand.
     $('tracklist').select();
     const copied = document.execCommand?.('copy');
     if (!copied) {
