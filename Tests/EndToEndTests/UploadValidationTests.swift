@@ -129,6 +129,29 @@ import Testing
         }
     }
 
+    @Test(arguments: ["hls", "ffconcat"])
+    func referenceFormatIsUnsupported(kind: String) async throws {
+        let inputs = try Inputs()
+        // A playlist named .mp3 that points at another file on the machine. Plain ffprobe follows it and reports
+        // that file's audio, which shows the file really is a reference; Sleeve must not open it.
+        let playlist = inputs.folder.url.appendingPathComponent("playlist.mp3")
+        let text =
+            kind == "hls"
+            ? "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1,\n\(inputs.mp3.path)\n#EXT-X-ENDLIST\n"
+            : "ffconcat version 1.0\nfile \(inputs.mp3.path)\n"
+        try text.write(to: playlist, atomically: true, encoding: .utf8)
+        if kind == "hls" {
+            let followed = try Command.run("ffprobe", ["-v", "error", "-show_entries", "format=format_name", playlist.path])
+            #expect(followed.text.contains("hls"))
+        }
+
+        try await withTestServer { server in
+            try await expectRejected(
+                [("meta", .text(Self.oneTrack)), ("audio_0", .file(playlist)), ("image_0", .file(inputs.png))],
+                status: 415, field: "audio_0", on: server)
+        }
+    }
+
     @Test func albumWithoutCoverIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in

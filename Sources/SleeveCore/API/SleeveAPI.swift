@@ -104,6 +104,18 @@ public struct SleeveAPI: HTTPHandler {
                 ).response)
         }
 
+        if services.isDraining() {
+            return .reject(
+                APIError(
+                    status: 503, "The server is shutting down and takes no new albums. Try again in a minute.",
+                    headers: ["Retry-After": "60"]
+                ).response)
+        }
+        let expected = request.contentLength ?? 0
+        if let free = DiskSpace.available(at: services.dataFolder), free - expected < limits.minFreeBytes {
+            return .reject(UploadReceiver.lowSpaceError(field: nil).response)
+        }
+
         let contentType = request.headers["Content-Type"] ?? ""
         guard contentType.lowercased().hasPrefix("multipart/form-data") else {
             return .respond(

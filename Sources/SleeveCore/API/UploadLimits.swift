@@ -10,6 +10,9 @@ public struct UploadLimits: Sendable {
     public var maxQueued: Int
     /// Largest accepted cover, in pixels (width × height), which stops decompression bombs.
     public var maxImagePixels: Int = 100_000_000
+    /// Free space that must remain on the data folder's file system; an upload that would leave less is
+    /// answered with 507.
+    public var minFreeBytes: Int64 = 512 << 20
 
     public init(maxFileBytes: Int64, maxTotalBytes: Int64, maxQueued: Int) {
         self.maxFileBytes = maxFileBytes

@@ -19,6 +19,11 @@ final class UploadReceiver: HTTPBodyReceiver {
     private var upload = UploadedAlbum()
     private var current: CurrentPart?
     private var totalBytes: Int64 = 0
+    /// Bytes received when free disk space was last checked.
+    private var bytesAtSpaceCheck: Int64 = 0
+
+    /// How often, in bytes received, free disk space is checked again during an upload.
+    static let spaceCheckInterval: Int64 = 32 << 20
 
     private struct CurrentPart {
         var name: String
@@ -114,6 +119,12 @@ final class UploadReceiver: HTTPBodyReceiver {
                     field: part.name
                 ).response)
         }
+        if totalBytes - bytesAtSpaceCheck >= Self.spaceCheckInterval {
+            bytesAtSpaceCheck = totalBytes
+            if let free = DiskSpace.available(at: folder), free < limits.minFreeBytes {
+                throw HTTPError(Self.lowSpaceError(field: part.name).response)
+            }
+        }
         try Self.writeAll(bytes, to: descriptor, field: part.name)
         upload.files[part.name]?.size = part.bytes
     }
@@ -165,6 +176,13 @@ final class UploadReceiver: HTTPBodyReceiver {
                 field: field)
         }
         return APIError(status: 500, "The server could not store \(field): \(String(cString: strerror(code))).", field: field)
+    }
+
+    static func lowSpaceError(field: String?) -> APIError {
+        APIError(
+            status: 507,
+            "The server is low on disk space and cannot store this album now. Try again later or send a smaller album.",
+            field: field)
     }
 
     static func mebibytes(_ bytes: Int64) -> String {

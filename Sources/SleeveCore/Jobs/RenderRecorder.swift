@@ -14,6 +14,7 @@ final class RenderRecorder: Sendable {
         var job: Job
         var logLines = 0
         var omittedLogLines = 0
+        var lastActivity = Date()
     }
 
     init(job: Job, hub: EventHub, logger: Logger) {
@@ -30,7 +31,13 @@ final class RenderRecorder: Sendable {
         save(appending: JobEvent(kind: .log, data: line))
     }
 
+    /// Seconds since the renderer last reported anything.
+    var secondsSinceActivity: Double {
+        state.withLock { Date().timeIntervalSince($0.lastActivity) }
+    }
+
     func record(_ event: RenderEvent) {
+        state.withLock { $0.lastActivity = Date() }
         switch event {
         case .log(let line):
             let isKept = state.withLock { state in

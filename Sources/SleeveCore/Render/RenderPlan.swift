@@ -240,7 +240,7 @@ public struct RenderPlan: Sendable, Equatable {
         case .embedded(let audio):
             // NOTE: "[0:v:0]" is the file's first video stream, which is the attached picture in audio files. In a
             // file that also has a real video track before the picture, that track's first frame is used instead.
-            input = ["-i", absolutePath(audio)]
+            input = MediaProbe.audioInputGuardArguments + ["-i", absolutePath(audio)]
         }
 
         let size = "\(options.width)x\(options.height)"
@@ -289,7 +289,7 @@ public struct RenderPlan: Sendable, Equatable {
     static func audioArguments(inputs: [String], sampleRate: Int, bitrate: Int, outputPath: String) -> [String] {
         var arguments = commonArguments
         for path in inputs {
-            arguments += ["-i", path]
+            arguments += MediaProbe.audioInputGuardArguments + ["-i", path]
         }
 
         // Every track is resampled to one rate and layout so the concat filter joins them sample-exactly.

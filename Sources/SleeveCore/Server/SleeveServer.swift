@@ -25,17 +25,21 @@ public final class SleeveServer: Sendable {
         hub = EventHub(store: store)
         runner = JobRunner(
             store: store, hub: hub, media: media, renderer: Renderer(tools: configuration.tools),
-            workers: configuration.workers, logger: logger)
+            workers: configuration.workers,
+            timeouts: JobRunner.Timeouts(
+                stallSeconds: configuration.stallTimeoutSeconds, jobSeconds: configuration.jobTimeoutMinutes * 60),
+            logger: logger)
 
         var limits = UploadLimits(
             maxFileBytes: Int64(configuration.maxFileMebibytes) << 20,
             maxTotalBytes: Int64(configuration.maxTotalMebibytes) << 20,
             maxQueued: configuration.maxQueued)
-        limits.maxImagePixels = 100_000_000
+        limits.minFreeBytes = Int64(configuration.minFreeMebibytes) << 20
 
         let services = SleeveServices(
             store: store, hub: hub, media: media, probe: MediaProbe(tools: configuration.tools), runner: runner,
-            limits: limits, logger: logger, publicFolder: configuration.publicFolder ?? Self.sourcePublicFolder())
+            limits: limits, logger: logger, publicFolder: configuration.publicFolder ?? Self.sourcePublicFolder(),
+            dataFolder: configuration.dataFolder, isDraining: { [runner] in runner.isDraining })
 
         var httpConfiguration = HTTPServerConfiguration()
         httpConfiguration.host = configuration.host
@@ -75,12 +79,14 @@ public final class SleeveServer: Sendable {
             ])
     }
 
-    /// Stops taking requests, stops the workers (an interrupted render is queued again at the next start) and
-    /// closes the store.
+    /// Stops taking new albums, lets running renders finish for up to `--shutdown-grace-seconds` (a render still
+    /// running then is stopped and queued again for the next start), then stops serving and closes the store.
+    /// Status requests and event streams are answered until the end.
     public func stop() async {
+        logger.info("draining", ["grace_s": "\(configuration.shutdownGraceSeconds)"])
+        await runner.drain(within: configuration.shutdownGraceSeconds)
         http.stop()
         sweeper.cancel()
-        await runner.stop()
         store.close()
         logger.info("server stopped")
     }
