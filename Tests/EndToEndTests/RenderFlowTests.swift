@@ -125,6 +125,49 @@ import Testing
         }
     }
 
+    @Test func coversFallBackToEmbeddedThenNeighbours() async throws {
+        let media = try TemporaryFolder()
+        let green = media.url.appendingPathComponent("green.png")
+        let magenta = media.url.appendingPathComponent("magenta.jpg")
+        try TestMedia.image(green, width: 120, height: 120, colour: "0x00FF00")
+        try TestMedia.image(magenta, width: 120, height: 120, colour: "0xFF00FF")
+        let embedded = media.url.appendingPathComponent("embedded.mp3")
+        try TestMedia.toneWithCover(embedded, seconds: 1, frequency: 500, cover: green, title: "From Tags")
+        let plain = media.url.appendingPathComponent("plain.wav")
+        let last = media.url.appendingPathComponent("last.wav")
+        try TestMedia.tone(plain, seconds: 1, frequency: 600)
+        try TestMedia.tone(last, seconds: 1, frequency: 700)
+
+        try await withTestServer { server in
+            // Track 0 shows its embedded picture, track 1 its own image, track 2 the nearest earlier cover.
+            let accepted = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(#"{"tracks":[{},{},{}],"width":320,"height":180}"#)),
+                    ("audio_0", .file(embedded)), ("audio_1", .file(plain)), ("audio_2", .file(last)),
+                    ("image_1", .file(magenta)),
+                ])
+            #expect(accepted.status == 202, "\(accepted.text)")
+            let jobId = try #require(accepted.json["jobId"] as? String)
+            _ = try await server.client.eventStream("/api/render/\(jobId)/log")
+            let status = try await server.client.request("GET", "/api/render/\(jobId)").json
+            let tracks = try #require(status["tracks"] as? [[String: Any]])
+            #expect(tracks.first?["title"] as? String == "From Tags", "the title comes from the audio's tags")
+            let starts = tracks.compactMap { $0["start"] as? Double }
+
+            let video = media.url.appendingPathComponent("fallback.mp4")
+            try await server.client.request("GET", "/api/render/\(jobId)/download").body.write(to: video)
+            let expected = [(0, 255, 0), (255, 0, 255), (255, 0, 255)]
+            for (index, start) in starts.enumerated() {
+                let pixel = try TestMedia.centrePixel(of: video, at: start + 0.5)
+                let distance =
+                    abs(pixel.red - expected[index].0) + abs(pixel.green - expected[index].1)
+                    + abs(pixel.blue - expected[index].2)
+                #expect(distance < 60, "track \(index) shows \(pixel)")
+            }
+        }
+    }
+
     /// Checks the contract's order: segment 0…n-1, then concat, then a percent of 100, then done; percent
     /// never decreases.
     static func checkOrder(of events: [ParsedEvent], trackCount: Int) throws {

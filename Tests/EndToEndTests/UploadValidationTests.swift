@@ -183,6 +183,24 @@ import Testing
         }
     }
 
+    @Test func albumOverTotalLimitIsTooLarge() async throws {
+        let inputs = try Inputs()
+        let first = inputs.folder.url.appendingPathComponent("first.wav")
+        let second = inputs.folder.url.appendingPathComponent("second.wav")
+        try TestMedia.tone(first, seconds: 4, frequency: 440)  // about 0.7 MiB each
+        try TestMedia.tone(second, seconds: 4, frequency: 550)
+        try await withTestServer(configure: { $0.maxTotalMebibytes = 1 }) { server in
+            // A chunked body has no Content-Length, so the server counts bytes as they arrive and stops at the
+            // limit, in the second file.
+            try await expectRejected(
+                [
+                    ("meta", .text(#"{"tracks":[{},{}]}"#)), ("audio_0", .file(first)), ("audio_1", .file(second)),
+                    ("image_0", .file(inputs.png)),
+                ],
+                status: 413, field: "audio_1", on: server, headers: ["Transfer-Encoding": "chunked"])
+        }
+    }
+
     @Test func declaredLengthOverLimitIsAnsweredEarly() async throws {
         try await withTestServer(configure: { $0.maxTotalMebibytes = 1 }) { server in
             // Content-Length alone decides: the 413 comes before any body byte is read.

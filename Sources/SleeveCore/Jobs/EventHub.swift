@@ -27,7 +27,7 @@ public final class EventHub: Sendable {
     }
 
     /// Creates a hub that sends a comment to every subscriber each `heartbeatInterval` seconds.
-    public init(store: any JobStore, heartbeatInterval: Double = 15) {
+    public init(store: any JobStore, heartbeatInterval: Double = 10) {
         self.store = store
         heartbeat = RepeatingTimer(label: "sleeve.events.heartbeat")
         heartbeat.start(interval: heartbeatInterval) { [weak self] in self?.sendHeartbeat() }
