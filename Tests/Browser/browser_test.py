@@ -373,8 +373,8 @@ def watch_running_job(driver, server, job_id, results):
                  "the long album did not show render progress")
         results.check("second tab shows the running job", phase(driver) == "running", phase(driver))
         if phase(driver) == "running":
-            results.check("running job names its track", text_of(driver, "current-step").startswith("Track "),
-                          text_of(driver, "current-step"))
+            step = text_of(driver, "current-step")
+            results.check("running job names its step", step.startswith("Track ") or step == "Joining the tracks", step)
             wait_for(driver, 10, lambda d: text_of(d, "elapsed") not in ("", "–"), "no elapsed time shown")
             results.check("running job shows elapsed time", re.fullmatch(r"\d+:\d\d", text_of(driver, "elapsed")) is not None,
                           text_of(driver, "elapsed"))
@@ -484,13 +484,17 @@ def check_rejected_file(driver, server, media, results):
         items = track_items(d)
         return items[0].find_element(By.CLASS_NAME, "track-error").text if items else ""
 
-    # With the server's probe, the error shows when the file is added. Without it, Render gets the server's 415.
-    if not track_error(driver):
-        driver.find_element(By.ID, "render-button").click()
+    # With the server's probe, the error shows when the file is added, and Render then explains why it cannot
+    # start. Without the probe, Render sends the album and the server's 415 shows in both places.
+    wait_for(driver, 30, lambda d: d.find_element(By.ID, "render-button").is_enabled(), "Render stayed disabled")
+    driver.find_element(By.ID, "render-button").click()
     wait_for(driver, 30, track_error, "no error appeared next to the track")
+    wait_for(driver, 30, lambda d: d.find_element(By.ID, "render-error").is_displayed(), "Render showed no error")
     message = track_error(driver)
     results.check("rejected file's error is next to its track", "notes.mp3" in message or "audio" in message.lower(),
                   message)
+    results.check("Render names the rejected file", "notes.mp3" in text_of(driver, "render-error"),
+                  text_of(driver, "render-error"))
     results.check("page stays editable after the error", phase(driver) == "edit", phase(driver))
     screenshot(driver, "error")
 
