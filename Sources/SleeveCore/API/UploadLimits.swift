@@ -10,6 +10,10 @@ public struct UploadLimits: Sendable {
     public var maxQueued: Int
     /// Largest accepted cover, in pixels (width × height), which stops decompression bombs.
     public var maxImagePixels: Int = 100_000_000
+    /// Longest accepted track, in seconds.
+    public var maxTrackSeconds: Double = 4 * 3600
+    /// Longest accepted album (all tracks together), in seconds.
+    public var maxAlbumSeconds: Double = 12 * 3600
     /// Free space that must remain on the data folder's file system. An upload that would leave less gets 507.
     public var minFreeBytes: Int64 = 512 << 20
 

@@ -36,6 +36,9 @@ public final class SleeveServer: Sendable {
             maxTotalBytes: Int64(configuration.maxTotalMebibytes) << 20,
             maxQueued: configuration.maxQueued)
         limits.minFreeBytes = Int64(configuration.minFreeMebibytes) << 20
+        limits.maxImagePixels = Int(configuration.maxImageMegapixels * 1_000_000)
+        limits.maxTrackSeconds = configuration.maxTrackMinutes * 60
+        limits.maxAlbumSeconds = configuration.maxAlbumMinutes * 60
 
         let services = SleeveServices(
             store: store, hub: hub, media: media, probe: MediaProbe(tools: configuration.tools), runner: runner,
