@@ -118,7 +118,7 @@ extension RenderPlan {
             // sixty-fourth of blurring the full one, and the bicubic upscale smooths it further.
             let smallWidth = max(2, options.width / 8)
             let smallHeight = max(2, options.height / 8)
-            let sigma = max(1, Double(min(smallWidth, smallHeight)) / 16)
+            let sigma = max(1, Double(min(smallWidth, smallHeight)) / 10)
             return [
                 "[0:v:0]split=2[fit][fill]",
                 "[fill]scale=w=\(smallWidth):h=\(smallHeight):force_original_aspect_ratio=increase:flags=bicubic"

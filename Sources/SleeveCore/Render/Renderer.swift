@@ -110,7 +110,7 @@ public struct Renderer: Sendable {
     }
 
     /// Writes the title's markup file and runs pango-view, which turns it into a transparent PNG.
-    private func renderTitle(_ titleImage: RenderPlan.TitleImage, trackNumber: Int, workDirectory: URL) async throws {
+    func renderTitle(_ titleImage: RenderPlan.TitleImage, trackNumber: Int, workDirectory: URL) async throws {
         try write(titleImage.markup, to: workDirectory.appendingPathComponent(titleImage.markupFileName))
 
         let result: ToolRunResult
