@@ -2,12 +2,17 @@ import Foundation
 
 /// The `meta` field of `POST /api/render`, parsed and checked.
 ///
-/// Accepted values: `tracks` with 1 to ``maxTracks`` entries, each an object with optional `title` and `artist`
-/// strings; `width` and `height` even whole numbers within ``sizeRange`` (default 1920×1080); `fps` a whole
-/// number within ``fpsRange`` (default 30); `album` an optional string; `background` "#RRGGBB", "#RGB" or "blur"
-/// (default black); `showTitles` and `normalize` booleans (default false); `audioBitrate` a whole number of kbit/s
-/// within ``RenderOptions/audioBitrateRange`` (default 192); `videoQuality` "fast", "balanced" or "small" (default
-/// "fast"). Unknown fields are ignored so that later options can be added without breaking older clients.
+/// Accepted values:
+/// - `tracks`: 1 to ``maxTracks`` objects, each with optional `title` and `artist` strings.
+/// - `width`, `height`: even whole numbers within ``sizeRange`` (default 1920×1080).
+/// - `fps`: a whole number within ``fpsRange`` (default 30).
+/// - `album`: an optional string.
+/// - `background`: "#RRGGBB", "#RGB" or "blur" (default "#000000").
+/// - `showTitles`, `normalize`: booleans (default false).
+/// - `audioBitrate`: a whole number of kbit/s within ``RenderOptions/audioBitrateRange`` (default 192).
+/// - `videoQuality`: "fast", "balanced" or "small" (default "fast").
+///
+/// Unknown fields are ignored so that later options can be added without breaking older clients.
 public struct AlbumMeta: Sendable, Equatable {
     public struct Track: Sendable, Equatable {
         public var title: String?

@@ -44,8 +44,8 @@ struct LoudnessMeasurement: Sendable, Equatable {
         }
     }
 
-    /// The gain in dB that brings the album to `target` LUFS without letting the true peak exceed `peakCeiling`
-    /// dBTP, or nil for silence, whose loudness cannot be raised.
+    /// Computes the gain in dB that brings the album to `target` LUFS without letting the true peak exceed
+    /// `peakCeiling` dBTP. Returns nil for silence, whose loudness cannot be raised.
     func gain(target: Double, peakCeiling: Double) -> Double? {
         guard integrated.isFinite, truePeak.isFinite else {
             return nil

@@ -4,7 +4,7 @@ extension RenderPlan {
     /// High-quality scaler flags for the cover and for the RGB to YUV conversion.
     private static let scaleFlags = "lanczos+accurate_rnd+full_chroma_int"
 
-    /// The title card of a track, or nil when it has neither a title nor an artist to show.
+    /// Returns the title card of a track, or nil when it has neither a title nor an artist to show.
     static func titleCard(for track: RenderTrack) -> TitleCard? {
         let card = TitleCard(title: track.title, artist: track.artist)
         return card.title.isEmpty && card.artist == nil ? nil : card
@@ -103,7 +103,7 @@ extension RenderPlan {
         ]
     }
 
-    /// Filter chains that label the cover input "[fit]" and a full-frame RGB "[background]".
+    /// Builds filter chains that label the cover input "[fit]" and a full-frame RGB "[background]".
     private static func backgroundChains(_ background: RenderBackground, options: RenderOptions) -> [String] {
         let size = "\(options.width)x\(options.height)"
         switch background {
@@ -131,7 +131,7 @@ extension RenderPlan {
         }
     }
 
-    /// Filter chains that draw the title PNG (input 1) with a soft shadow centred near the bottom of `input`.
+    /// Builds filter chains that draw the title PNG (input 1) with a soft shadow centred near the bottom of `input`.
     private static func titleChains(layout: TitleLayout, over input: String, output: String) -> [String] {
         // The PNG's transparent margin sits around the text, so the text's bottom edge is `margin` above the PNG's.
         let top = "H-h-\(max(0, layout.bottomOffset - layout.margin))"

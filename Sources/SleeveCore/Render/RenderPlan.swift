@@ -335,7 +335,8 @@ public struct RenderPlan: Sendable, Equatable {
         inputs.flatMap { ["-i", $0] }
     }
 
-    /// A filter graph without its final label that decodes every input's first audio stream and joins them.
+    /// Builds a filter graph, without its final label, that decodes every input's first audio stream and joins
+    /// them.
     private static func joinedAudioGraph(inputCount: Int, sampleRate: Int) -> String {
         // Every track is resampled to one rate and layout so the concat filter joins them sample-exactly.
         var chains: [String] = []

@@ -11,8 +11,8 @@ public struct RenderOptions: Sendable, Codable, Equatable {
     public var height: Int
     /// Constant frame rate in frames per second.
     public var fps: Int
-    /// What fills the frame around the fitted cover and under its transparent pixels: a colour written "#RRGGBB"
-    /// or "#RGB", or "blur" for the cover itself, scaled to fill the frame, blurred and darkened.
+    /// The fill around the fitted cover and under its transparent pixels: a colour written "#RRGGBB" or "#RGB",
+    /// or "blur" for the cover itself, scaled to fill the frame, blurred and darkened.
     public var background: String
     /// AAC bit rate in kbit/s, within ``audioBitrateRange``.
     public var audioBitrate: Int
@@ -98,7 +98,7 @@ public enum VideoQuality: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// What fills the frame around the fitted cover.
+/// The fill of the frame around the fitted cover.
 public enum RenderBackground: Sendable, Equatable {
     /// A solid colour as six uppercase hex digits, "RRGGBB".
     case colour(hex: String)

@@ -18,7 +18,7 @@ public struct TitleCard: Sendable, Hashable {
     /// Font families, tried in order; fontconfig supplies any character that they lack.
     static let fontFamilies = "Noto Sans, DejaVu Sans"
 
-    /// The Pango markup document: the title in bold, then the artist in a smaller size on its own line.
+    /// Builds the Pango markup document: the title in bold, then the artist in a smaller size on its own line.
     ///
     /// Sizes are in pixels; pango-view runs at 72 dpi, where one point is one pixel.
     func markup(titleSize: Int, artistSize: Int) -> String {
