@@ -59,7 +59,7 @@ extension RenderPlan {
         case .embedded(let audio):
             // NOTE: "[0:v:0]" is the file's first video stream, which is the attached picture in audio files. In a
             // file that also has a real video track before the picture, that track's first frame is used instead.
-            input = ["-i", absolutePath(audio)]
+            input = MediaProbe.audioInputGuardArguments + ["-i", absolutePath(audio)]
         }
         if let titleImagePath {
             input += ["-i", titleImagePath]

@@ -332,7 +332,7 @@ public struct RenderPlan: Sendable, Equatable {
     }
 
     private static func inputArguments(_ inputs: [String]) -> [String] {
-        inputs.flatMap { ["-i", $0] }
+        inputs.flatMap { MediaProbe.audioInputGuardArguments + ["-i", $0] }
     }
 
     /// Builds a filter graph, without its final label, that decodes every input's first audio stream and joins
