@@ -3,10 +3,10 @@ import Synchronization
 
 /// Combines the progress of a render's ffmpeg runs into ordered `RenderEvent`s.
 ///
-/// Each part (clip encodes, the loudness measurement, the audio pass, the mux) reports a completed fraction, and the overall percent is the
-/// weighted sum from the plan. Events are delivered while the lock is held, so they arrive in order even though
-/// several ffmpeg processes report from different threads. Percent never decreases and stays below 100 until
-/// `finish()`.
+/// Each part (clip encodes, the loudness measurement, the audio pass, the mux) reports a completed fraction, and the
+/// overall percent is the weighted sum from the plan. Events are delivered while the lock is held, so they arrive in
+/// order even though several ffmpeg processes report from different threads. Percent never decreases and stays below
+/// 100 until `finish()`.
 final class RenderProgress: Sendable {
     private struct State {
         var clipFractions: [Double]

@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// The work follows a `RenderPlan`. Each distinct cover (with its title text, when titles are shown) is encoded once
 /// into a short H.264 clip, while all tracks are decoded as one continuous stream and encoded to AAC once. Loudness
-/// normalization first measures that stream, then applies one gain in the same audio pass. Then the concat demuxer repeats and cuts the clips
-/// to each track's frame count, and the result is muxed with the audio and chapters by stream copy.
+/// normalization first measures that stream, then applies one gain in the same audio pass. Then the concat demuxer
+/// repeats and cuts the clips to each track's frame count, and the result is muxed with the audio and chapters by
+/// stream copy.
 public struct Renderer: Sendable {
     public var tools: MediaTools
 
