@@ -31,7 +31,7 @@ import Testing
         }) { server in
             let client = server.client
             let jobId = try #require(await client.request("POST", "/api/render", form: form).json["jobId"] as? String)
-            let status = try await JobLifecycleTests.waitForStatus("failed", of: jobId, client: client, timeout: 15)
+            let status = try await JobLifecycleTests.waitForStatus("failed", of: jobId, client: client, timeout: 60)
             #expect((status["error"] as? String)?.contains("no progress for 2 seconds") == true)
             let events = ParsedEvent.parse(try await client.eventStream("/api/render/\(jobId)/log", timeout: 10))
             #expect(events.last?.event == "error")
