@@ -27,7 +27,25 @@ import Testing
             try await first.client.eventStream("/api/render/\(running)/log", timeout: 1))
         let lastSeen = try #require(before.last?.id)
 
+        // An upload that is still arriving when the server dies.
+        let big = media.url.appendingPathComponent("big.wav")
+        try TestMedia.tone(big, seconds: 30, frequency: 220)
+        let slowUpload = Process()
+        slowUpload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        slowUpload.arguments = [
+            "curl", "-s", "-o", "/dev/null", "--limit-rate", "200k", "-F", #"meta={"tracks":[{}]}"#,
+            "-F", "audio_0=@\(big.path)", "http://127.0.0.1:\(first.port)/api/render",
+        ]
+        try slowUpload.run()
+        let uploads = URL(fileURLWithPath: data).appendingPathComponent("uploads")
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && ((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []).isEmpty {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(!((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []).isEmpty)
+
         await first.stop(signal: SIGKILL)
+        slowUpload.waitUntilExit()
         // The parent-death signal ends the render's processes with the server.
         try await Task.sleep(for: .milliseconds(500))
         let leftovers = try Command.run("pgrep", ["-f", slowFFmpeg], allowFailure: true)
@@ -38,6 +56,9 @@ import Testing
             logFile: media.url.appendingPathComponent("second.log"))
         defer { Task { await second.stop() } }
         let client = second.client
+        #expect(
+            ((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []).isEmpty,
+            "the half-received upload was removed at start-up")
 
         // A client that reconnects with the last id it saw follows the job to its end.
         let resumed = ParsedEvent.parse(
@@ -60,5 +81,57 @@ import Testing
         await second.stop()
         let store = try SQLiteJobStore(path: data + "/sleeve.sqlite")
         #expect(try store.integrityCheck() == "ok")
+    }
+}
+
+/// Jobs that a restart finds interrupted, and an ffmpeg that crashes.
+@Suite(.serialized) struct InterruptedJobTests {
+    @Test func jobAtMaxAttemptsFailsWithReason() async throws {
+        let data = try TemporaryFolder()
+        let dataFolder = data.url.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: dataFolder, withIntermediateDirectories: true)
+        // A job left `running` by a process that died on its third attempt.
+        let id = UUID().uuidString.lowercased()
+        do {
+            let store = try SQLiteJobStore(path: dataFolder.appendingPathComponent("sleeve.sqlite").path)
+            let job = Job(
+                id: id, status: .running, createdAt: Date(), startedAt: Date(), album: nil, options: RenderOptions(),
+                tracks: [JobTrack(title: "Lost", artist: nil, duration: 1, audioFile: "audio_0", cover: .image(file: "image_0"))],
+                attempts: 3)
+            try store.insert(job, events: [JobEvent(kind: .log, data: "Rendering started.")])
+            store.close()
+        }
+
+        try await withTestServer(configure: { $0.dataFolder = dataFolder }) { server in
+            let status = try await server.client.request("GET", "/api/render/\(id)").json
+            #expect(status["status"] as? String == "failed")
+            #expect((status["error"] as? String)?.contains("interrupted 3 times") == true)
+            let events = ParsedEvent.parse(try await server.client.eventStream("/api/render/\(id)/log", timeout: 10))
+            #expect(events.last?.event == "error")
+        }
+    }
+
+    @Test func crashingFFmpegFailsJob() async throws {
+        let media = try TemporaryFolder()
+        let form = try JobLifecycleTests.smallAlbum(in: media.url)
+        let ffmpeg = try Command.run("sh", ["-c", "command -v ffmpeg"]).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let crashing = media.url.appendingPathComponent("ffmpeg-crashing")
+        // Probes (to the null muxer) work; every render step dies of SIGSEGV.
+        try """
+            #!/bin/sh
+            case "$*" in *"-f null"*) exec \(ffmpeg) "$@" ;; esac
+            kill -SEGV $$
+
+            """.write(to: crashing, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: crashing.path)
+
+        try await withTestServer(configure: { $0.tools.ffmpeg = crashing.path }) { server in
+            let jobId = try #require(await server.client.request("POST", "/api/render", form: form).json["jobId"] as? String)
+            let status = try await JobLifecycleTests.waitForStatus("failed", of: jobId, client: server.client)
+            let message = status["error"] as? String ?? ""
+            #expect(message.contains("ffmpeg"), "\(message)")
+            #expect(message.contains("signal 11"), "\(message)")
+            #expect(server.storedFiles().filter { $0.hasSuffix(".mp4") || $0.contains("input/") }.isEmpty)
+        }
     }
 }

@@ -71,3 +71,36 @@ private final class SlowFinishReceiver: HTTPBodyReceiver {
         #expect(server.openStreamCount == 0)
     }
 }
+
+@Suite struct RequestLimitTests {
+    @Test func oversizedHeadersAreRejected() throws {
+        try withServer(
+            configure: { $0.connectionMemoryLimit = 16 * 1024 },
+            handler: { _ in .respond(.text(status: 200, "ok")) }
+        ) { server in
+            let client = try TestClient(port: server.port)
+            let huge = String(repeating: "a", count: 40_000)
+            _ = try client.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Large: \(huge)\r\n\r\n")
+            let answer = String(decoding: try client.readUntilClosed(), as: UTF8.self)
+            // libmicrohttpd answers 431 (or closes) when the head does not fit the connection's memory.
+            #expect(!answer.contains(" 200 "), "a head over the limit must not be served: \(answer.prefix(80))")
+
+            // The server goes on serving others.
+            #expect(try TestClient(port: server.port).get("/").status == 200)
+        }
+    }
+
+    @Test func slowClientIsTimedOut() throws {
+        try withServer(
+            configure: { $0.connectionTimeoutSeconds = 1 },
+            handler: { _ in .respond(.text(status: 200, "ok")) }
+        ) { server in
+            let client = try TestClient(port: server.port)
+            _ = try client.send("GET / HTTP/1.1\r\nHost: 127.")
+            let started = ContinuousClock.now
+            _ = try client.readUntilClosed()
+            let waited = ContinuousClock.now - started
+            #expect(waited < .seconds(5), "a client that stops sending is closed after the timeout, not \(waited)")
+        }
+    }
+}
