@@ -108,7 +108,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {
                     "description": "The event stream, sent with chunked transfer encoding and Cache-Control: no-cache.",
-                    "content": {"text/event-stream": {"schema": {"type": "string"}}}
+                    "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/JobEvent"}}}
                   },
                   "204": {"description": "The client already has the job's final event, so an EventSource stops reconnecting."},
                   "404": {"$ref": "#/components/responses/NotFound"},
@@ -366,7 +366,18 @@ enum OpenAPIDocument {
               }
             },
             "schemas": {
-              "Error": {
+              "JobEvent": {
+            "type": "object",
+            "description": "One event of the stream; in OpenAPI 3.0 the schema of a text/event-stream response describes each event. The stream starts with retry: 2000 on its own.",
+            "required": ["event", "data"],
+            "properties": {
+              "id": {"type": "string", "pattern": "^[0-9]+$", "description": "Increases through the job's history; send it back as Last-Event-ID."},
+              "event": {"type": "string", "enum": ["log", "progress", "done", "error"]},
+              "data": {"type": "string", "description": "log and error: text. progress: JSON {\"percent\": p} with step (segment or concat), index and total at track and concat boundaries. done: JSON {\"downloadUrl\": url, \"tracklist\": text}."},
+              "retry": {"type": "integer", "minimum": 0}
+            }
+          },
+          "Error": {
                 "type": "object",
                 "required": ["error"],
                 "properties": {
