@@ -120,7 +120,7 @@ def render_album(base_url, folder):
         if status["status"] in ("failed", "cancelled"):
             raise RuntimeError(f"the setup render {job_id} ended {status['status']}: {status.get('error')}")
         time.sleep(0.5)
-    raise RuntimeError(f"the setup render {job_id} was not done within {RENDER_TIMEOUT_SECONDS} s")
+    raise RuntimeError(f"the setup render {job_id} timed out after {RENDER_TIMEOUT_SECONDS} s")
 
 
 def write_config(path, job_id):
@@ -199,7 +199,8 @@ def main():
         print("$ " + " ".join(command), flush=True)
         try:
             # --max-time bounds generation, and the extra minute covers loading, shrinking and the report.
-            result = subprocess.run(command, timeout=seconds + 60)
+            # schemathesis keeps a cache folder in its working folder, so it runs in the temporary one.
+            result = subprocess.run(command, cwd=work, timeout=seconds + 60)
             exit_code = result.returncode
         except subprocess.TimeoutExpired:
             print(f"schemathesis did not finish within {seconds + 60} s and was stopped.", flush=True)
