@@ -233,3 +233,51 @@ import Testing
         }
     }
 }
+
+@Suite struct UploadLimitTests {
+    @Test func longTrackIsRejected() async throws {
+        let inputs = try UploadValidationTests.Inputs()
+        try await withTestServer(configure: { $0.maxTrackMinutes = 0.005 }) { server in
+            let response = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(UploadValidationTests.oneTrack)), ("audio_0", .file(inputs.mp3)),
+                    ("image_0", .file(inputs.png)),
+                ])
+            #expect(response.status == 400)
+            #expect(response.json["field"] as? String == "audio_0")
+            #expect((response.json["error"] as? String)?.contains("--max-track-minutes") == true)
+            #expect(server.storedFiles().isEmpty)
+        }
+    }
+
+    @Test func longAlbumIsRejected() async throws {
+        let inputs = try UploadValidationTests.Inputs()
+        try await withTestServer(configure: { $0.maxAlbumMinutes = 0.012 }) { server in
+            let response = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(#"{"tracks":[{},{}]}"#)), ("audio_0", .file(inputs.mp3)),
+                    ("audio_1", .file(inputs.wav)), ("image_0", .file(inputs.png)),
+                ])
+            #expect(response.status == 400)
+            #expect(response.json["field"] as? String == "meta.tracks")
+            #expect(server.storedFiles().isEmpty)
+        }
+    }
+
+    @Test func hugeCoverIsRejected() async throws {
+        let inputs = try UploadValidationTests.Inputs()
+        try await withTestServer(configure: { $0.maxImageMegapixels = 0.001 }) { server in
+            let response = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(UploadValidationTests.oneTrack)), ("audio_0", .file(inputs.mp3)),
+                    ("image_0", .file(inputs.png)),
+                ])
+            #expect(response.status == 400)
+            #expect(response.json["field"] as? String == "image_0")
+            #expect((response.json["error"] as? String)?.contains("64×64") == true)
+        }
+    }
+}

@@ -2,10 +2,10 @@ import Foundation
 
 /// The `meta` field of `POST /api/render`, parsed and checked.
 ///
-/// Accepted values: `tracks` with 1 to ``maxTracks`` entries, each an object with optional `title` and `artist`
-/// strings; `width` and `height` even whole numbers within ``sizeRange`` (default 1920×1080); `fps` a whole
-/// number within ``fpsRange`` (default 30); `album` an optional string. Unknown fields are ignored so that later
-/// options can be added without breaking older clients.
+/// `tracks` needs 1 to ``maxTracks`` entries. Each entry is an object with optional `title` and `artist`
+/// strings. `width` and `height` are even whole numbers within ``sizeRange`` (default 1920×1080), and `fps` is a
+/// whole number within ``fpsRange`` (default 30). `album` is an optional string. Unknown fields are ignored, so
+/// that later options can be added without breaking older clients.
 public struct AlbumMeta: Sendable, Equatable {
     public struct Track: Sendable, Equatable {
         public var title: String?

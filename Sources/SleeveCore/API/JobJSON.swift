@@ -11,12 +11,12 @@ public enum JobJSON {
 
     public static func downloadPath(of jobId: String) -> String { "/api/render/\(jobId)/download" }
 
-    /// The data of the `done` event.
+    /// Returns the data of the `done` event.
     static func doneEvent(for job: Job) -> String {
         string(["downloadUrl": downloadPath(of: job.id), "tracklist": tracklist(of: job)])
     }
 
-    /// The tracklist in YouTube's description format, one `0:00 Title` line per track.
+    /// Returns the tracklist in YouTube's description format, one `0:00 Title` line per track.
     public static func tracklist(of job: Job) -> String {
         Tracklist.youtube(
             titles: job.tracks.map(\.title), artists: job.tracks.map(\.artist), starts: job.tracks.map { $0.start ?? 0 },

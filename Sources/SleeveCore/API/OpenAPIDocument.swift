@@ -24,7 +24,7 @@ enum OpenAPIDocument {
                 "tags": ["render"],
                 "operationId": "startRender",
                 "summary": "Upload an album and queue its render",
-                "description": "Checks run in this order: size (413), body type (415), meta and the set of files (400), file content probed with ffprobe (415 for audio that is not audio or an image that is not an image, 400 for an image over 100 megapixels or an album without any cover), then the queue's capacity (429). A rejected request leaves no files and no job behind.",
+                "description": "Checks run in this order: size (413), body type (415), meta and the set of files (400), file content probed with ffprobe (415 for audio that is not audio or an image that is not an image, 400 for a cover over --max-image-megapixels, a track over --max-track-minutes, an album over --max-album-minutes or an album without any cover), then the queue's capacity (429). A rejected request leaves no files and no job behind.",
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -318,7 +318,7 @@ enum OpenAPIDocument {
             },
             "responses": {
               "BadRequest": {
-                "description": "The request is malformed: a multipart body without a boundary or that ends early, a meta field that is missing, not JSON or out of range, a missing audio file, a file for a track that does not exist, an unknown field name, an empty file, an oversized image or an album without any cover.",
+                "description": "The request is malformed: a multipart body without a boundary or that ends early, a meta field that is missing, not JSON or out of range, a missing audio file, a file for a track that does not exist, an unknown field name, an empty file, a cover with too many pixels, a track or album that lasts too long, or an album without any cover.",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
               },
               "NotFound": {
@@ -403,7 +403,7 @@ enum OpenAPIDocument {
                   "image_0": {
                     "type": "string",
                     "format": "binary",
-                    "description": "Track 0's cover: JPEG, PNG or WebP of at most 100 megapixels. image_1 to image_99 follow the same rule. A track without one uses its audio's embedded picture, else the nearest earlier track's cover, else the nearest later one."
+                    "description": "Track 0's cover: JPEG, PNG or WebP of at most --max-image-megapixels (100 by default). image_1 to image_99 follow the same rule. A track without one uses its audio's embedded picture, else the nearest earlier track's cover, else the nearest later one."
                   }
                 },
                 "additionalProperties": {

@@ -20,7 +20,7 @@ public struct SleeveAPI: HTTPHandler {
             return .respond(error.response)
         } catch {
             services.logger.error("request failed", ["error": "\(error)", "http.request_id": request.id])
-            return .respond(APIError(status: 500, "The server failed to answer this request; it has been logged.").response)
+            return .respond(APIError(status: 500, "The server failed to process this request. The error is logged with the request id.").response)
         }
     }
 
@@ -153,7 +153,7 @@ public struct SleeveAPI: HTTPHandler {
 
     // MARK: - Readiness
 
-    /// Returns 200 when the job store answers and ffmpeg and ffprobe are executable, else 503 with the failures.
+    /// Returns 200 when the job store responds and ffmpeg and ffprobe are executable, else 503 with the failures.
     private func readiness() -> HTTPResponse {
         var problems: [String] = []
         do {
@@ -242,7 +242,7 @@ public struct SleeveAPI: HTTPHandler {
             ?? request.query["lastEventId"].flatMap { Int64($0) } ?? 0
 
         if lastEventId > 0, let final = try services.hub.finalEvent(of: jobId), lastEventId >= final.id {
-            // 204 tells an EventSource that the stream is over, so it stops reconnecting.
+            // An EventSource stops reconnecting when it receives 204, because the stream is over.
             return HTTPResponse(status: 204)
         }
 

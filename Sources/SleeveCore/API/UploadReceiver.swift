@@ -22,7 +22,7 @@ final class UploadReceiver: HTTPBodyReceiver {
     /// Bytes received when free disk space was last checked.
     private var bytesAtSpaceCheck: Int64 = 0
 
-    /// How often, in bytes received, free disk space is checked again during an upload.
+    /// Bytes received between two checks of free disk space during an upload.
     static let spaceCheckInterval: Int64 = 32 << 20
 
     private struct CurrentPart {
@@ -211,7 +211,7 @@ struct FileSlot: Sendable, Hashable {
     }
 }
 
-/// What an upload delivered, before it is checked.
+/// The fields and files of an upload, before they are checked.
 struct UploadedAlbum: Sendable {
     struct File: Sendable {
         var slot: FileSlot

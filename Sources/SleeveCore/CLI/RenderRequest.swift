@@ -1,6 +1,6 @@
 import Foundation
 
-/// What `sleeve render` was asked to do, from its arguments or from an album JSON file.
+/// The tracks, output and options of one `sleeve render` run, from its arguments or from an album JSON file.
 public struct RenderRequest: Sendable {
     public struct Track: Sendable, Equatable {
         public var audio: URL

@@ -29,7 +29,7 @@ public final class JobRunner: Sendable {
         /// Renders in progress by job id, so that a request can cancel one.
         var renders: [String: Task<RenderResult, any Error>] = [:]
         var cancelledByRequest: Set<String> = []
-        /// Why the watchdog stopped a render, by job id.
+        /// The watchdog's reason for stopping a render, by job id.
         var timeouts: [String: String] = [:]
         var isDraining = false
     }
@@ -47,7 +47,7 @@ public final class JobRunner: Sendable {
         }
     }
 
-    /// What ``cancel(jobId:)`` did.
+    /// The result of ``cancel(jobId:)``.
     public enum CancelOutcome: Sendable, Equatable {
         case cancelled
         case alreadyCancelled
@@ -278,7 +278,7 @@ public final class JobRunner: Sendable {
     // MARK: - Cancelling
 
     /// Cancels a queued or running job. A running render stops its ffmpeg processes, and the job's files are
-    /// removed; the stream ends with an `error` event that says the job was cancelled.
+    /// removed. The stream ends with an `error` event that reports the cancellation.
     public func cancel(jobId: String) throws -> CancelOutcome {
         guard var job = try store.job(id: jobId) else { return .notFound }
 

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Turns a renderer's events into job events and keeps the job's `percent` in the store.
 ///
-/// The percent sent to clients never decreases, also when a rescued job renders again from the start: it holds
+/// The percent sent to clients never decreases, also when a rescued job renders again from the start. It stays
 /// at the highest value reached until the new attempt passes it.
 final class RenderRecorder: Sendable {
     private let hub: EventHub

@@ -132,9 +132,9 @@ public struct MediaProbe: Sendable {
     /// Input options that open a file as a single image recognised by content, with no file name pattern.
     static let imageInputFormatArguments = ["-f", "image2pipe"]
 
-    /// Input options for every uploaded audio file. Only the demuxers of the accepted audio formats may open
-    /// it, so a playlist or reference format (HLS, ffconcat, SDP and the like) that names other files or URLs is
-    /// never opened, whatever the file is called; and only the `file` protocol may be used.
+    /// Input options for every uploaded audio file. Only the demuxers of the accepted audio formats may open it,
+    /// so a playlist or reference format (HLS, ffconcat, SDP and the like) is never opened, whatever the file is
+    /// called. Only the `file` protocol may be used.
     static let audioInputGuardArguments = [
         "-protocol_whitelist", "file", "-format_whitelist", "mp3,mov,flac,wav,ogg,aiff,aac,matroska",
     ]

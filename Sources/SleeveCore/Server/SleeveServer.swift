@@ -36,6 +36,9 @@ public final class SleeveServer: Sendable {
             maxTotalBytes: Int64(configuration.maxTotalMebibytes) << 20,
             maxQueued: configuration.maxQueued)
         limits.minFreeBytes = Int64(configuration.minFreeMebibytes) << 20
+        limits.maxImagePixels = Int(configuration.maxImageMegapixels * 1_000_000)
+        limits.maxTrackSeconds = configuration.maxTrackMinutes * 60
+        limits.maxAlbumSeconds = configuration.maxAlbumMinutes * 60
 
         let services = SleeveServices(
             store: store, hub: hub, media: media, probe: MediaProbe(tools: configuration.tools), runner: runner,
@@ -68,6 +71,7 @@ public final class SleeveServer: Sendable {
 
     /// Starts the workers, the retention sweep and the HTTP server.
     public func start() throws {
+        let fileLimit = FileLimit.raiseToMaximum()
         media.removeAbandonedUploads()
         try runner.start()
 
@@ -81,12 +85,13 @@ public final class SleeveServer: Sendable {
             [
                 "http.host": configuration.host, "http.port": "\(http.port)",
                 "data_dir": configuration.dataFolder.path, "workers": "\(configuration.workers)",
+                "open_file_limit": "\(fileLimit)",
             ])
     }
 
     /// Stops taking new albums, lets running renders finish for up to `--shutdown-grace-seconds` (a render still
     /// running then is stopped and queued again for the next start), then stops serving and closes the store.
-    /// Status requests and event streams are answered until the end.
+    /// The server keeps serving status requests and event streams until the end.
     public func stop() async {
         logger.info("draining", ["grace_s": "\(configuration.shutdownGraceSeconds)"])
         await runner.drain(within: configuration.shutdownGraceSeconds)
@@ -109,7 +114,7 @@ public final class SleeveServer: Sendable {
         }
     }
 
-    /// The `Public` folder of the source tree, when this binary was built from one that still exists.
+    /// Returns the `Public` folder of the source tree this binary was built from, when it still exists.
     static func sourcePublicFolder() -> URL? {
         let source = URL(fileURLWithPath: #filePath)
         let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

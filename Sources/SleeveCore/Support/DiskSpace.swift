@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// Free space of the file system that holds a folder.
+/// Free space of the file system that contains a folder.
 public enum DiskSpace {
     /// Returns the bytes available to this process under `folder`, or nil when the file system cannot tell.
     public static func available(at folder: URL) -> Int64? {
