@@ -169,6 +169,46 @@ import Testing
         }
     }
 
+    @Test func hostileTitlesRenderAsTyped() async throws {
+        let media = try TemporaryFolder()
+        let audio = media.url.appendingPathComponent("tone.wav")
+        let cover = media.url.appendingPathComponent("cover.png")
+        try TestMedia.tone(audio, seconds: 1, frequency: 440)
+        try TestMedia.image(cover, width: 64, height: 64, colour: "0x445566")
+        let title = #"It's "50%": a\b; {c} [d] 'e' =f #g"#
+        let meta = try String(
+            decoding: JSONSerialization.data(withJSONObject: [
+                "tracks": [["title": title], [:]], "album": "Line\nBreak \"Quoted\"", "width": 160, "height": 90,
+            ]), as: UTF8.self)
+
+        try await withTestServer { server in
+            let accepted = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(meta)), ("audio_0", .file(audio)),
+                    ("audio_1", .file(audio, filename: #"x;y=z %d {q}'s.wav"#)), ("image_0", .file(cover)),
+                ])
+            #expect(accepted.status == 202, "\(accepted.text)")
+            let jobId = try #require(accepted.json["jobId"] as? String)
+            let events = ParsedEvent.parse(try await server.client.eventStream("/api/render/\(jobId)/log"))
+            #expect(events.last?.event == "done")
+
+            let status = try await server.client.request("GET", "/api/render/\(jobId)").json
+            let titles = (status["tracks"] as? [[String: Any]])?.compactMap { $0["title"] as? String }
+            #expect(titles == [title, #"x;y=z %d {q}'s"#])
+
+            let download = try await server.client.request("GET", "/api/render/\(jobId)/download")
+            #expect(download.status == 200)
+            let disposition = download.headers["content-disposition"] ?? ""
+            #expect(disposition.hasPrefix(#"attachment; filename="Line_Break _Quoted_.mp4""#))
+            let video = media.url.appendingPathComponent("titles.mp4")
+            try download.body.write(to: video)
+            let chapters = try TestMedia.probe(video, extra: ["-show_chapters"])["chapters"] as? [[String: Any]]
+            let chapterTitles = chapters?.compactMap { ($0["tags"] as? [String: String])?["title"] }
+            #expect(chapterTitles == [title, #"x;y=z %d {q}'s"#])
+        }
+    }
+
     /// Checks the contract's order: segment 0…n-1, then concat, then a percent of 100, then done; percent
     /// never decreases.
     static func checkOrder(of events: [ParsedEvent], trackCount: Int) throws {
