@@ -130,7 +130,11 @@ enum OpenAPIDocument {
                     "required": false,
                     "description": "One byte range: bytes=a-b, bytes=a- or bytes=-n.",
                     "schema": {"type": "string"},
-                    "example": "bytes=0-1023"
+                    "examples": {
+                      "firstKibibyte": {"value": "bytes=0-1023"},
+                      "lastBytes": {"value": "bytes=-100"},
+                      "pastTheEnd": {"summary": "Gets 416", "value": "bytes=1000000000-"}
+                    }
                   },
                   {
                     "name": "If-Range",
