@@ -201,39 +201,32 @@ public final class JobRunner: Sendable {
                 "job finished",
                 ["job.step": "done", "job.duration_s": String(format: "%.3f", job.finishedAt!.timeIntervalSince(job.startedAt!))])
         } catch is CancellationError where state.withLock({ $0.cancelledByRequest.remove(claimed.id) != nil }) {
-            media.removeOutput(of: job.id)
-            media.removeInputs(of: job.id)
-            job = recorder.currentJob()
-            job.status = .cancelled
-            job.error = Self.cancelMessage
-            job.finishedAt = Date()
-            saveFinal(job, event: JobEvent(kind: .error, data: Self.cancelMessage), logger: jobLogger)
+            endWithoutVideo(recorder.currentJob(), as: .cancelled, message: Self.cancelMessage, logger: jobLogger)
             jobLogger.info("job cancelled", ["job.step": "cancelled"])
         } catch is CancellationError where state.withLock({ $0.timeouts[claimed.id] != nil }) {
             let message = state.withLock { $0.timeouts.removeValue(forKey: claimed.id) } ?? "The render timed out."
-            media.removeOutput(of: job.id)
-            media.removeInputs(of: job.id)
-            job = recorder.currentJob()
-            job.status = .failed
-            job.error = message
-            job.finishedAt = Date()
-            saveFinal(job, event: JobEvent(kind: .error, data: message), logger: jobLogger)
+            endWithoutVideo(recorder.currentJob(), as: .failed, message: message, logger: jobLogger)
             jobLogger.warning("job timed out", ["job.step": "failed", "error": message])
         } catch is CancellationError {
             // The process is stopping: the job stays `running` and is rescued at the next start.
             media.removeOutput(of: job.id)
             jobLogger.info("job interrupted by shutdown", ["job.step": "interrupted"])
         } catch {
-            media.removeOutput(of: job.id)
-            media.removeInputs(of: job.id)
             let message = String(describing: error)
-            job = recorder.currentJob()
-            job.status = .failed
-            job.error = message
-            job.finishedAt = Date()
-            saveFinal(job, event: JobEvent(kind: .error, data: message), logger: jobLogger)
+            endWithoutVideo(recorder.currentJob(), as: .failed, message: message, logger: jobLogger)
             jobLogger.warning("job failed", ["job.step": "failed", "error": message])
         }
+    }
+
+    /// Removes a job's files and saves it as `status` with `message`, which also ends its stream as an `error`.
+    private func endWithoutVideo(_ unfinished: Job, as status: JobStatus, message: String, logger jobLogger: Logger) {
+        media.removeOutput(of: unfinished.id)
+        media.removeInputs(of: unfinished.id)
+        var job = unfinished
+        job.status = status
+        job.error = message
+        job.finishedAt = Date()
+        saveFinal(job, event: JobEvent(kind: .error, data: message), logger: jobLogger)
     }
 
     /// Stops `render` when it reports nothing for the stall timeout or runs past the job timeout.
