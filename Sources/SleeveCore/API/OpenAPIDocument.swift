@@ -9,7 +9,7 @@ enum OpenAPIDocument {
           "info": {
             "title": "Sleeve",
             "version": "0.1.0",
-            "description": "Sleeve turns an album (audio tracks and cover images) into one MP4 video. Every error answer is JSON of the form {\"error\": message, \"field\": name}, where field names the form field or meta path at fault and is often absent. A method that a path does not list gets 405 with an Allow header, except on /healthz and /readyz, which answer any method. Every GET also accepts HEAD. Every response carries an X-Request-Id header."
+            "description": "Sleeve turns an album (audio tracks and cover images) into one MP4 video. Every error answer is JSON of the form {\"error\": message, \"field\": name}, where field names the form field or meta path at fault and is often absent. A method that a path does not list gets 405 with an Allow header. Every GET also accepts HEAD. Every response carries an X-Request-Id header."
           },
           "servers": [{"url": "/"}],
           "tags": [
