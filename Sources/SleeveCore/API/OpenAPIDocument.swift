@@ -396,7 +396,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "meta": {
                     "type": "string",
-                    "description": "A JSON object, at most 1 MiB: tracks (required, 1 to 100 objects with optional title and artist strings of up to 500 characters), width and height (even whole numbers from 16 to 7680, default 1920 and 1080), fps (a whole number from 1 to 120, default 30) and album (a string). Unknown keys are ignored.",
+                    "description": "A JSON object, at most 1 MiB: tracks (required, 1 to 100 objects with optional title and artist strings of up to 500 characters), width and height (even whole numbers from 16 to 7680, default 1920 and 1080), fps (a whole number from 1 to 120, default 30), album (a string), background (#RRGGBB, #RGB or blur; default #000000), showTitles and normalize (booleans, default false), audioBitrate (64 to 320 kbit/s, default 192) and videoQuality (fast, balanced or small; default fast). Unknown keys are ignored.",
                     "example": "{\"tracks\":[{\"title\":\"Intro\"}],\"album\":\"Demo\"}"
                   },
                   "audio_0": {
@@ -441,6 +441,11 @@ enum OpenAPIDocument {
                   "width": {"type": "integer"},
                   "height": {"type": "integer"},
                   "fps": {"type": "integer"},
+                  "background": {"type": "string", "description": "#RRGGBB or blur."},
+                  "audioBitrate": {"type": "integer", "description": "AAC bit rate in kbit/s."},
+                  "showTitles": {"type": "boolean"},
+                  "normalize": {"type": "boolean"},
+                  "videoQuality": {"type": "string", "enum": ["fast", "balanced", "small"]},
                   "duration": {"type": "number", "minimum": 0, "description": "The sum of the tracks' durations, in seconds."},
                   "tracks": {
                     "type": "array",
