@@ -244,6 +244,10 @@ export class Album extends EventTarget {
       fps: options.fps,
     };
     if (options.album) meta.album = options.album;
+    if (options.background) meta.background = options.background;
+    if (options.videoQuality) meta.videoQuality = options.videoQuality;
+    if (options.showTitles) meta.showTitles = true;
+    if (options.normalize) meta.normalize = true;
     form.append('meta', JSON.stringify(meta));
 
     this.tracks.forEach((track, index) => {

@@ -4,7 +4,7 @@ import { Album } from './album.js';
 import { baseName, formatDuration } from './format.js';
 import { guessKind, serverProbeAvailable } from './probe.js';
 import { RenderPanel } from './renderPanel.js';
-import { initSettings, readSettings, settingsProblem, showSettingsProblem } from './settings.js';
+import { initSettings, readRenderOptions, readSettings, settingsProblem, showSettingsProblem } from './settings.js';
 import { showCoverImage, TrackListView } from './trackList.js';
 
 const $ = (id) => document.getElementById(id);
@@ -280,7 +280,7 @@ function prepareRender() {
 
   const { width, height, fps } = readSettings();
   const albumTitle = $('album-title').value.trim();
-  const { form, sources } = album.buildForm({ width, height, fps, album: albumTitle });
+  const { form, sources } = album.buildForm({ width, height, fps, album: albumTitle, ...readRenderOptions() });
   // The preview has the shape of the job's status, so the panel shows the album before the server responds.
   const preview = {
     album: albumTitle || undefined,

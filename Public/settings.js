@@ -16,6 +16,17 @@ export function readSettings() {
   };
 }
 
+/** Returns the look and sound options as meta fields: background, videoQuality, showTitles and normalize. */
+export function readRenderOptions() {
+  const choice = $('background').value;
+  return {
+    background: choice === 'custom' ? $('background-colour').value : choice,
+    videoQuality: $('video-quality').value,
+    showTitles: $('show-titles').checked,
+    normalize: $('normalize').checked,
+  };
+}
+
 /** Returns the problem with the video settings in plain words, or null when they are valid. */
 export function settingsProblem() {
   const { width, height, fps } = readSettings();
@@ -49,7 +60,14 @@ export function showSettingsProblem() {
 
 function saveSettings() {
   try {
-    localStorage.setItem(SETTINGS_KEY, JSON.stringify(readSettings()));
+    const options = {
+      background: $('background').value,
+      backgroundColour: $('background-colour').value,
+      videoQuality: $('video-quality').value,
+      showTitles: $('show-titles').checked,
+      normalize: $('normalize').checked,
+    };
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify({ ...readSettings(), options }));
   } catch {
     // Storage may be disabled, and then the settings last only as long as the page.
   }
@@ -63,10 +81,19 @@ function restoreSettings() {
       $('height').value = saved.height;
       $('fps').value = saved.fps;
     }
+    const options = saved?.options;
+    if (options) {
+      if (['#000000', 'blur', 'custom'].includes(options.background)) $('background').value = options.background;
+      if (/^#[0-9a-f]{6}$/i.test(options.backgroundColour ?? '')) $('background-colour').value = options.backgroundColour;
+      if (['fast', 'balanced', 'small'].includes(options.videoQuality)) $('video-quality').value = options.videoQuality;
+      $('show-titles').checked = options.showTitles === true;
+      $('normalize').checked = options.normalize === true;
+    }
   } catch {
     // Unreadable or missing settings leave the defaults.
   }
   matchPreset();
+  $('background-colour').hidden = $('background').value !== 'custom';
 }
 
 /** Restores the saved settings and calls onChange after each change a person makes. */
@@ -86,6 +113,18 @@ export function initSettings(onChange) {
     saveSettings();
     onChange();
   });
+
+  $('background').addEventListener('change', () => {
+    const isCustom = $('background').value === 'custom';
+    $('background-colour').hidden = !isCustom;
+    if (isCustom) $('background-colour').focus();
+  });
+  for (const id of ['background', 'background-colour', 'video-quality', 'show-titles', 'normalize']) {
+    $(id).addEventListener('change', () => {
+      saveSettings();
+      onChange();
+    });
+  }
 
   for (const id of ['width', 'height', 'fps']) {
     $(id).addEventListener('input', () => {

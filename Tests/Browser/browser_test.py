@@ -358,6 +358,15 @@ def load_album(driver, media, results):
                   driver.execute_script("return document.getElementById('preset').value") == "custom")
     results.check("summary shows the custom size", "640 × 360, 30 fps" in text_of(driver, "render-summary"),
                   text_of(driver, "render-summary"))
+
+    # The render uses the blurred background and title overlay, which the server draws with Pango.
+    driver.execute_script(
+        "const select = document.getElementById('background'); select.value = 'blur';"
+        "select.dispatchEvent(new Event('change'));")
+    driver.find_element(By.ID, "show-titles").click()
+    results.check("title overlay can be switched on", driver.find_element(By.ID, "show-titles").is_selected())
+    results.check("colour picker stays hidden for the blurred background",
+                  not driver.find_element(By.ID, "background-colour").is_displayed())
     screenshot(driver, "album-loaded")
 
 
@@ -470,6 +479,10 @@ def check_download(server, job_id, media, work, results):
     results.check("download length matches the album", abs(duration - expected) <= 0.1, f"{duration} vs {expected}")
     video = [s for s in probe["streams"] if s.get("codec_type") == "video"]
     results.check("download is 640x360", bool(video) and (video[0]["width"], video[0]["height"]) == (640, 360), video)
+    with urllib.request.urlopen(f"{server.base_url}/api/render/{job_id}", timeout=30) as response:
+        status = json.loads(response.read())
+    results.check("job used the blurred background", status.get("background") == "blur", status.get("background"))
+    results.check("job drew the titles", status.get("showTitles") is True, status.get("showTitles"))
     results.check("download has audio", any(s.get("codec_type") == "audio" for s in probe["streams"]), probe["streams"])
 
 

@@ -35,6 +35,11 @@ public enum JobJSON {
             "width": job.options.width,
             "height": job.options.height,
             "fps": job.options.fps,
+            "background": job.options.background,
+            "audioBitrate": job.options.audioBitrate,
+            "showTitles": job.options.showsTitles,
+            "normalize": job.options.normalizesLoudness,
+            "videoQuality": job.options.videoQuality.rawValue,
             "duration": job.tracks.reduce(0) { $0 + $1.duration },
             "tracks": job.tracks.map { track -> [String: Any] in
                 var entry: [String: Any] = ["title": track.title, "duration": track.duration]

@@ -57,9 +57,11 @@ public struct SleeveAPI: HTTPHandler {
             return try startProbe(request)
 
         case ["healthz"]:
+            try requireMethod(request, "GET")
             return .respond(.json(status: 200, ["status": "ok"]))
 
         case ["readyz"]:
+            try requireMethod(request, "GET")
             return .respond(readiness())
 
         case ["metrics"]:
