@@ -80,8 +80,9 @@ public final class SleeveServer: Sendable {
         sweeper.start(interval: interval) { [self] in expireOutputs(olderThan: retention) }
 
         try http.start()
-        logger.info(
-            "server started",
+        // Written at any log level, because with --port 0 this line is the only way to learn the port.
+        logger.log(
+            max(.info, logger.level), "server started",
             [
                 "http.host": configuration.host, "http.port": "\(http.port)",
                 "data_dir": configuration.dataFolder.path, "workers": "\(configuration.workers)",
