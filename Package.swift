@@ -47,7 +47,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SleeveCoreTests",
-            dependencies: ["SleeveCore"],
+            dependencies: ["SleeveCore", "SleeveTestSupport"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -34,6 +34,8 @@ public final class HTTPServer: Sendable {
 
     /// The time that ``stop()`` waits for the daemon to resume suspended stream connections.
     private static let resumeTimeout = Duration.seconds(5)
+    /// How long stop() waits for body receivers whose finish() is still running.
+    private static let finishTimeout = Duration.seconds(60)
 
     /// Creates a server; ``start()`` binds it.
     ///
@@ -133,6 +135,11 @@ public final class HTTPServer: Sendable {
         }
 
         daemon.sweepTimer.cancel()
+        if !core.waitForFinishing(timeout: Self.finishTimeout) {
+            // NOTE: libmicrohttpd aborts the process if a connection is still suspended at MHD_stop_daemon.
+            let message = "HTTPServer.stop: a request body receiver did not finish in time\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+        }
         if !core.resumeStreamsForStop(timeout: Self.resumeTimeout) {
             // NOTE: libmicrohttpd aborts the process if a connection is still suspended here. This happens only
             // when a server thread stays busy (a blocking handler) for the whole timeout.

@@ -37,6 +37,26 @@ import Testing
         #expect(try Command.run(Self.sleeve, ["frobnicate"], allowFailure: true).status == 64)
     }
 
+    @Test func invalidOptionValuesExitWith64() throws {
+        let cases: [([String], String)] = [
+            (["--background", "navy"], "#RRGGBB"),
+            (["--background"], "--background needs a value"),
+            (["--audio-bitrate", "16"], "64 to 320"),
+            (["--audio-bitrate", "fast"], "--audio-bitrate"),
+            (["--quality", "best"], "fast, balanced, small"),
+        ]
+        for (options, message) in cases {
+            let run = try Command.run(
+                Self.sleeve, ["render", "-o", "/tmp/x.mp4", "a.mp3"] + options, allowFailure: true)
+            #expect(run.status == 64, "\(options)")
+            #expect(run.standardError.contains(message), "\(options): \(run.standardError)")
+        }
+        let help = try Command.run(Self.sleeve, ["render", "--help"])
+        for option in ["--background", "--show-titles", "--normalize", "--audio-bitrate", "--quality"] {
+            #expect(help.text.contains(option), "render --help lists \(option)")
+        }
+    }
+
     @Test func unusableInputsExitWith65() throws {
         let media = try TemporaryFolder()
         let text = media.url.appendingPathComponent("notes.mp3")
@@ -108,5 +128,37 @@ import Testing
 
         let again = try Command.run(Self.sleeve, ["render", album.path, "-o", output.path], allowFailure: true)
         #expect(again.status == 64, "an existing output needs --force")
+    }
+
+    @Test func renderOptionsApply() throws {
+        let media = try TemporaryFolder()
+        let first = media.url.appendingPathComponent("first.wav")
+        let cover = media.url.appendingPathComponent("tall.png")
+        try TestMedia.tone(first, seconds: 1.5, frequency: 300)
+        try TestMedia.image(cover, width: 60, height: 180, colour: "0xFF0000")
+        let album = media.url.appendingPathComponent("album.json")
+        try #"{"cover":"tall.png","width":320,"height":180,"background":"blur","audioBitrate":96,"tracks":[{"audio":"first.wav"}]}"#
+            .write(to: album, atomically: true, encoding: .utf8)
+        let output = media.url.appendingPathComponent("album.mp4")
+
+        let run = try Command.run(
+            Self.sleeve,
+            ["render", album.path, "-o", output.path, "--show-titles", "--normalize", "--quality", "small",
+             "--audio-bitrate", "128"])
+        #expect(run.text == "0:00 first\n")
+        let report = try TestMedia.probe(output)
+        let streams = try #require(report["streams"] as? [[String: Any]])
+        let audio = try #require(streams.first { $0["codec_type"] as? String == "audio" })
+        let bitRate = Double(audio["bit_rate"] as? String ?? "") ?? 0
+        // The flag's 128 kbit/s wins over the file's 96 kbit/s.
+        #expect(bitRate > 100_000, "\(bitRate) bit/s")
+        #expect(bitRate < 150_000, "\(bitRate) bit/s")
+        // Beside the tall cover, the blurred background shows red instead of black.
+        let edge = try Command.run(
+            "ffmpeg",
+            ["-hide_banner", "-loglevel", "error", "-ss", "0.5", "-i", output.path, "-frames:v", "1",
+             "-vf", "crop=2:2:10:40", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
+        let red = try #require([UInt8](edge.standardOutput).first)
+        #expect(red > 60, "red \(red) beside the cover")
     }
 }

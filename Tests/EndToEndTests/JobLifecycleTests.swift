@@ -49,7 +49,8 @@ import Testing
     @Test func fullQueueAnswersTooManyRequests() async throws {
         let media = try TemporaryFolder()
         let form = try Self.smallAlbum(in: media.url)
-        let ffmpeg = try Self.delayedFFmpeg(in: media.url, seconds: 1)
+        // The first render waits long enough that it is still running whatever the machine's load.
+        let ffmpeg = try Self.delayedFFmpeg(in: media.url, seconds: 60)
         try await withTestServer(configure: {
             $0.maxQueued = 1
             $0.tools.ffmpeg = ffmpeg
@@ -72,11 +73,11 @@ import Testing
             #expect((third.json["error"] as? String)?.contains("queue is full") == true)
             #expect(server.storedFiles().count == filesBefore, "a rejected upload stores nothing")
 
-            // The queued job reaches done after the first, in order.
-            _ = try await Self.waitForStatus("done", of: secondId, client: client)
-            let firstStatus = try await client.request("GET", "/api/render/\(first)").json
-            #expect(firstStatus["status"] as? String == "done")
-            let events = ParsedEvent.parse(try await client.eventStream("/api/render/\(secondId)/log", timeout: 20))
+            // Once the first job is cancelled, the queued one starts, and a new upload fits in the queue again.
+            #expect(try await client.request("DELETE", "/api/render/\(first)").status == 204)
+            _ = try await Self.waitForStatus("running", of: secondId, client: client)
+            #expect(try await client.request("POST", "/api/render", form: form).status == 202)
+            let events = ParsedEvent.parse(try await client.eventStream("/api/render/\(secondId)/log", timeout: 2))
             #expect(events.contains { $0.event == "log" && $0.data == "Queued at position 1." })
         }
     }
@@ -94,7 +95,8 @@ import Testing
             let cancel = try await client.request("DELETE", "/api/render/\(jobId)")
             #expect(cancel.status == 204)
             let status = try await Self.waitForStatus("cancelled", of: jobId, client: client, timeout: 5)
-            #expect(Date().timeIntervalSince(started) < 3, "the render stops promptly")
+            // ffmpeg stops within a second; the bound leaves room for polling on a loaded machine.
+            #expect(Date().timeIntervalSince(started) < 5, "the render stops promptly")
             #expect(status["error"] as? String == "The job was cancelled.")
 
             let events = ParsedEvent.parse(try await client.eventStream("/api/render/\(jobId)/log", timeout: 10))

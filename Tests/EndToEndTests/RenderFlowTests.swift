@@ -12,7 +12,7 @@ import Testing
         let durations: [Double]
     }
 
-    /// A 3-track album of mixed formats: MP3 44.1 kHz stereo, M4A 48 kHz mono and 24-bit FLAC, with a JPEG, a
+    /// Generates a 3-track album of mixed formats: MP3 44.1 kHz stereo, M4A 48 kHz mono and 24-bit FLAC, with a JPEG, a
     /// transparent PNG of odd size and a WebP cover.
     static func makeMixedAlbum(in folder: URL, width: Int = 640, height: Int = 360) throws -> Album {
         let mp3 = folder.appendingPathComponent("one.mp3")
@@ -57,7 +57,8 @@ import Testing
             let events = ParsedEvent.parse(raw)
             #expect(events.allSatisfy { $0.id != nil }, "every event carries an id")
             let ids = events.compactMap(\.id)
-            #expect(ids == ids.sorted() && Set(ids).count == ids.count)
+            #expect(ids == ids.sorted())
+            #expect(Set(ids).count == ids.count)
             try Self.checkOrder(of: events, trackCount: 3)
 
             let done = try #require(events.last)
@@ -111,7 +112,7 @@ import Testing
             // A client that comes after the end gets the whole history, then the stream closes.
             let late = ParsedEvent.parse(try await client.eventStream("/api/render/\(jobId)/log", timeout: 20))
             #expect(late == events)
-            // One that reconnects with the final event's id is told with 204 that nothing more will come.
+            // One that reconnects with the final event's id gets 204: nothing more will come.
             let finished = try await client.request(
                 "GET", "/api/render/\(jobId)/log", headers: ["Last-Event-ID": "\(done.id!)"])
             #expect(finished.status == 204)
@@ -122,6 +123,89 @@ import Testing
             #expect(resumed == Array(events[(events.count / 2 + 1)...]))
 
             #expect(server.storedFiles().filter { $0.contains("input") }.isEmpty, "inputs are removed after the render")
+        }
+    }
+
+    @Test func coversFallBackToEmbeddedThenNeighbours() async throws {
+        let media = try TemporaryFolder()
+        let green = media.url.appendingPathComponent("green.png")
+        let magenta = media.url.appendingPathComponent("magenta.jpg")
+        try TestMedia.image(green, width: 120, height: 120, colour: "0x00FF00")
+        try TestMedia.image(magenta, width: 120, height: 120, colour: "0xFF00FF")
+        let embedded = media.url.appendingPathComponent("embedded.mp3")
+        try TestMedia.toneWithCover(embedded, seconds: 1, frequency: 500, cover: green, title: "From Tags")
+        let plain = media.url.appendingPathComponent("plain.wav")
+        let last = media.url.appendingPathComponent("last.wav")
+        try TestMedia.tone(plain, seconds: 1, frequency: 600)
+        try TestMedia.tone(last, seconds: 1, frequency: 700)
+
+        try await withTestServer { server in
+            // Track 0 shows its embedded picture, track 1 its own image, track 2 the nearest earlier cover.
+            let accepted = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(#"{"tracks":[{},{},{}],"width":320,"height":180}"#)),
+                    ("audio_0", .file(embedded)), ("audio_1", .file(plain)), ("audio_2", .file(last)),
+                    ("image_1", .file(magenta)),
+                ])
+            #expect(accepted.status == 202, "\(accepted.text)")
+            let jobId = try #require(accepted.json["jobId"] as? String)
+            _ = try await server.client.eventStream("/api/render/\(jobId)/log")
+            let status = try await server.client.request("GET", "/api/render/\(jobId)").json
+            let tracks = try #require(status["tracks"] as? [[String: Any]])
+            #expect(tracks.first?["title"] as? String == "From Tags", "the title comes from the audio's tags")
+            let starts = tracks.compactMap { $0["start"] as? Double }
+
+            let video = media.url.appendingPathComponent("fallback.mp4")
+            try await server.client.request("GET", "/api/render/\(jobId)/download").body.write(to: video)
+            let expected = [(0, 255, 0), (255, 0, 255), (255, 0, 255)]
+            for (index, start) in starts.enumerated() {
+                let pixel = try TestMedia.centrePixel(of: video, at: start + 0.5)
+                let distance =
+                    abs(pixel.red - expected[index].0) + abs(pixel.green - expected[index].1)
+                    + abs(pixel.blue - expected[index].2)
+                #expect(distance < 60, "track \(index) shows \(pixel)")
+            }
+        }
+    }
+
+    @Test func hostileTitlesRenderAsTyped() async throws {
+        let media = try TemporaryFolder()
+        let audio = media.url.appendingPathComponent("tone.wav")
+        let cover = media.url.appendingPathComponent("cover.png")
+        try TestMedia.tone(audio, seconds: 1, frequency: 440)
+        try TestMedia.image(cover, width: 64, height: 64, colour: "0x445566")
+        let title = #"It's "50%": a\b; {c} [d] 'e' =f #g"#
+        let meta = try String(
+            decoding: JSONSerialization.data(withJSONObject: [
+                "tracks": [["title": title], [:]], "album": "Line\nBreak \"Quoted\"", "width": 160, "height": 90,
+            ]), as: UTF8.self)
+
+        try await withTestServer { server in
+            let accepted = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(meta)), ("audio_0", .file(audio)),
+                    ("audio_1", .file(audio, filename: #"x;y=z %d {q}'s.wav"#)), ("image_0", .file(cover)),
+                ])
+            #expect(accepted.status == 202, "\(accepted.text)")
+            let jobId = try #require(accepted.json["jobId"] as? String)
+            let events = ParsedEvent.parse(try await server.client.eventStream("/api/render/\(jobId)/log"))
+            #expect(events.last?.event == "done")
+
+            let status = try await server.client.request("GET", "/api/render/\(jobId)").json
+            let titles = (status["tracks"] as? [[String: Any]])?.compactMap { $0["title"] as? String }
+            #expect(titles == [title, #"x;y=z %d {q}'s"#])
+
+            let download = try await server.client.request("GET", "/api/render/\(jobId)/download")
+            #expect(download.status == 200)
+            let disposition = download.headers["content-disposition"] ?? ""
+            #expect(disposition.hasPrefix(#"attachment; filename="Line_Break _Quoted_.mp4""#))
+            let video = media.url.appendingPathComponent("titles.mp4")
+            try download.body.write(to: video)
+            let chapters = try TestMedia.probe(video, extra: ["-show_chapters"])["chapters"] as? [[String: Any]]
+            let chapterTitles = chapters?.compactMap { ($0["tags"] as? [String: String])?["title"] }
+            #expect(chapterTitles == [title, #"x;y=z %d {q}'s"#])
         }
     }
 
@@ -147,7 +231,9 @@ import Testing
         #expect(kinds.filter { $0 == "done" || $0 == "error" }.count == 1)
         let concatIndex = events.firstIndex { $0.event == "progress" && $0.json["step"] as? String == "concat" }
         let hundredIndex = events.lastIndex { $0.event == "progress" && $0.json["percent"] as? Double == 100 }
-        #expect(concatIndex != nil && hundredIndex != nil && concatIndex! <= hundredIndex!)
+        #expect(concatIndex != nil)
+        #expect(hundredIndex != nil)
+        #expect((concatIndex ?? .max) <= (hundredIndex ?? .min))
     }
 
     static func checkVideo(_ video: URL, width: Int, height: Int, durations: [Double], starts: [Double]) throws {
@@ -191,16 +277,3 @@ import Testing
     }
 }
 
-/// A fresh temporary folder, removed when the value is released.
-final class TemporaryFolder: @unchecked Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("sleeve-media-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-}

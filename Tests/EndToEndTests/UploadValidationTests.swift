@@ -129,6 +129,29 @@ import Testing
         }
     }
 
+    @Test(arguments: ["hls", "ffconcat"])
+    func referenceFormatIsUnsupported(kind: String) async throws {
+        let inputs = try Inputs()
+        // A playlist named .mp3 that points at another file on the machine. Plain ffprobe follows it and reports
+        // that file's audio, which shows the file really is a reference; Sleeve must not open it.
+        let playlist = inputs.folder.url.appendingPathComponent("playlist.mp3")
+        let text =
+            kind == "hls"
+            ? "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1,\n\(inputs.mp3.path)\n#EXT-X-ENDLIST\n"
+            : "ffconcat version 1.0\nfile \(inputs.mp3.path)\n"
+        try text.write(to: playlist, atomically: true, encoding: .utf8)
+        if kind == "hls" {
+            let followed = try Command.run("ffprobe", ["-v", "error", "-show_entries", "format=format_name", playlist.path])
+            #expect(followed.text.contains("hls"))
+        }
+
+        try await withTestServer { server in
+            try await expectRejected(
+                [("meta", .text(Self.oneTrack)), ("audio_0", .file(playlist)), ("image_0", .file(inputs.png))],
+                status: 415, field: "audio_0", on: server)
+        }
+    }
+
     @Test func albumWithoutCoverIsRejected() async throws {
         let inputs = try Inputs()
         try await withTestServer { server in
@@ -157,6 +180,24 @@ import Testing
             try await expectRejected(
                 [("meta", .text(Self.oneTrack)), ("audio_0", .file(large)), ("image_0", .file(inputs.png))],
                 status: 413, field: "audio_0", on: server)
+        }
+    }
+
+    @Test func albumOverTotalLimitIsTooLarge() async throws {
+        let inputs = try Inputs()
+        let first = inputs.folder.url.appendingPathComponent("first.wav")
+        let second = inputs.folder.url.appendingPathComponent("second.wav")
+        try TestMedia.tone(first, seconds: 4, frequency: 440)  // about 0.7 MiB each
+        try TestMedia.tone(second, seconds: 4, frequency: 550)
+        try await withTestServer(configure: { $0.maxTotalMebibytes = 1 }) { server in
+            // A chunked body has no Content-Length, so the server counts bytes as they arrive and stops at the
+            // limit, in the second file.
+            try await expectRejected(
+                [
+                    ("meta", .text(#"{"tracks":[{},{}]}"#)), ("audio_0", .file(first)), ("audio_1", .file(second)),
+                    ("image_0", .file(inputs.png)),
+                ],
+                status: 413, field: "audio_1", on: server, headers: ["Transfer-Encoding": "chunked"])
         }
     }
 
@@ -189,6 +230,54 @@ import Testing
                 #expect(response.status == 404, "\(path)")
                 #expect(response.json["error"] is String, "\(path)")
             }
+        }
+    }
+}
+
+@Suite struct UploadLimitTests {
+    @Test func longTrackIsRejected() async throws {
+        let inputs = try UploadValidationTests.Inputs()
+        try await withTestServer(configure: { $0.maxTrackMinutes = 0.005 }) { server in
+            let response = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(UploadValidationTests.oneTrack)), ("audio_0", .file(inputs.mp3)),
+                    ("image_0", .file(inputs.png)),
+                ])
+            #expect(response.status == 400)
+            #expect(response.json["field"] as? String == "audio_0")
+            #expect((response.json["error"] as? String)?.contains("--max-track-minutes") == true)
+            #expect(server.storedFiles().isEmpty)
+        }
+    }
+
+    @Test func longAlbumIsRejected() async throws {
+        let inputs = try UploadValidationTests.Inputs()
+        try await withTestServer(configure: { $0.maxAlbumMinutes = 0.012 }) { server in
+            let response = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(#"{"tracks":[{},{}]}"#)), ("audio_0", .file(inputs.mp3)),
+                    ("audio_1", .file(inputs.wav)), ("image_0", .file(inputs.png)),
+                ])
+            #expect(response.status == 400)
+            #expect(response.json["field"] as? String == "meta.tracks")
+            #expect(server.storedFiles().isEmpty)
+        }
+    }
+
+    @Test func hugeCoverIsRejected() async throws {
+        let inputs = try UploadValidationTests.Inputs()
+        try await withTestServer(configure: { $0.maxImageMegapixels = 0.001 }) { server in
+            let response = try await server.client.request(
+                "POST", "/api/render",
+                form: [
+                    ("meta", .text(UploadValidationTests.oneTrack)), ("audio_0", .file(inputs.mp3)),
+                    ("image_0", .file(inputs.png)),
+                ])
+            #expect(response.status == 400)
+            #expect(response.json["field"] as? String == "image_0")
+            #expect((response.json["error"] as? String)?.contains("64×64") == true)
         }
     }
 }

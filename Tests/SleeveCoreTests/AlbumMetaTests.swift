@@ -57,11 +57,57 @@ import Testing
         (#"{"tracks":[{}],"fps":0}"#, "meta.fps"),
         (#"{"tracks":[{}],"fps":true}"#, "meta.fps"),
         (#"{"tracks":[{}],"album":3}"#, "meta.album"),
+        (#"{"tracks":[{}],"background":"red"}"#, "meta.background"),
+        (##"{"tracks":[{}],"background":"#12345"}"##, "meta.background"),
+        (#"{"tracks":[{}],"background":16}"#, "meta.background"),
+        (#"{"tracks":[{}],"showTitles":"yes"}"#, "meta.showTitles"),
+        (#"{"tracks":[{}],"showTitles":1}"#, "meta.showTitles"),
+        (#"{"tracks":[{}],"normalize":"true"}"#, "meta.normalize"),
+        (#"{"tracks":[{}],"audioBitrate":63}"#, "meta.audioBitrate"),
+        (#"{"tracks":[{}],"audioBitrate":321}"#, "meta.audioBitrate"),
+        (#"{"tracks":[{}],"audioBitrate":"192"}"#, "meta.audioBitrate"),
+        (#"{"tracks":[{}],"audioBitrate":128.5}"#, "meta.audioBitrate"),
+        (#"{"tracks":[{}],"videoQuality":"best"}"#, "meta.videoQuality"),
+        (#"{"tracks":[{}],"videoQuality":2}"#, "meta.videoQuality"),
     ])
     func invalidMetaNamesField(json: String, field: String) {
         let failure = error(json)
         #expect(failure?.status == 400)
         #expect(failure?.field == field)
+    }
+
+    @Test func renderOptionsAreRead() throws {
+        let meta = try parse(
+            ##"{"tracks":[{}],"background":"#1a2","showTitles":true,"normalize":true,"audioBitrate":96,"videoQuality":"small"}"##
+        )
+        #expect(meta.options.background == "#11AA22")
+        #expect(meta.options.showsTitles)
+        #expect(meta.options.normalizesLoudness)
+        #expect(meta.options.audioBitrate == 96)
+        #expect(meta.options.videoQuality == .small)
+    }
+
+    @Test func renderOptionsDefault() throws {
+        let meta = try parse(#"{"tracks":[{}],"background":null,"showTitles":false}"#)
+        #expect(meta.options.background == "#000000")
+        #expect(!meta.options.showsTitles)
+        #expect(!meta.options.normalizesLoudness)
+        #expect(meta.options.audioBitrate == 192)
+        #expect(meta.options.videoQuality == .fast)
+        #expect(try parse(#"{"tracks":[{}],"background":"Blur"}"#).options.background == "blur")
+    }
+
+    @Test func invalidOptionMessagesSuggestFix() {
+        let background = error(#"{"tracks":[{}],"background":"navy"}"#)
+        #expect(background?.message.contains("\"navy\"") == true)
+        #expect(background?.message.contains("#RRGGBB") == true)
+        #expect(background?.message.contains("blur") == true)
+        let quality = error(#"{"tracks":[{}],"videoQuality":"best"}"#)
+        #expect(quality?.message.contains("\"balanced\"") == true)
+        let bitrate = error(#"{"tracks":[{}],"audioBitrate":500}"#)
+        #expect(bitrate?.message.contains("64 to 320") == true)
+        let titles = error(#"{"tracks":[{}],"showTitles":"yes"}"#)
+        #expect(titles?.message.contains("true or false") == true)
     }
 
     @Test func tooManyTracksIsRejected() {

@@ -1,21 +1,9 @@
 import Foundation
+import SleeveTestSupport
 import Testing
 
 @testable import SleeveCore
 
-/// A fresh temporary folder, removed when the value is released.
-final class TemporaryFolder: @unchecked Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("sleeve-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
 
 func makeJob(id: String = UUID().uuidString.lowercased(), title: String = "One") -> Job {
     Job(

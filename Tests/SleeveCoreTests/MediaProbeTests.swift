@@ -136,7 +136,7 @@ extension MediaToolTests {
 
             let error = try #require(throws: MediaProbeError.self) { try probe.probeAudio(at: image) }
             #expect(error.kind == .notAudio)
-            #expect(error.message == "The file is not audio: it has no audio stream.")
+            #expect(error.message == "The file is not audio: its format is not one Sleeve accepts.")
         }
 
         @Test func emptyFileIsRejected() throws {

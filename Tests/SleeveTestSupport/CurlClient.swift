@@ -72,7 +72,12 @@ public struct CurlClient: Sendable {
                 arguments += ["--form-string", "\(name)=\(value)"]
             case .file(let url, let filename, let contentType):
                 var spec = "\(name)=@\(url.path)"
-                if let filename { spec += ";filename=\(filename)" }
+                if let filename {
+                    // curl splits -F values at ';' unless the value is quoted.
+                    let quoted = filename.replacingOccurrences(of: "\\", with: "\\\\")
+                        .replacingOccurrences(of: "\"", with: "\\\"")
+                    spec += ";filename=\"\(quoted)\""
+                }
                 if let contentType { spec += ";type=\(contentType)" }
                 arguments += ["-F", spec]
             }

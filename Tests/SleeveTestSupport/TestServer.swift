@@ -13,6 +13,10 @@ public final class TestServer: @unchecked Sendable {
         var configuration = ServeConfiguration()
         configuration.port = 0
         configuration.dataFolder = dataFolder
+        // Tests stop at once unless they test the shutdown grace period; free space is not the test machine's
+        // business unless a test sets a margin.
+        configuration.shutdownGraceSeconds = 0
+        configuration.minFreeMebibytes = 0
         configure(&configuration)
         server = try SleeveServer(configuration: configuration, logger: Logger(label: "test", level: .warning))
         try server.start()
@@ -23,6 +27,11 @@ public final class TestServer: @unchecked Sendable {
     public func stop() async {
         await server.stop()
         try? FileManager.default.removeItem(at: dataFolder)
+    }
+
+    /// Stops the server and keeps its data folder, for tests that look at what it left.
+    public func stopKeepingData() async {
+        await server.stop()
     }
 
     /// Files left under the data folder's `uploads` and `jobs` folders.

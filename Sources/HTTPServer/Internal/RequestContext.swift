@@ -26,6 +26,8 @@ final class RequestContext {
         /// Reading and discarding the body with `budget` bytes left, then sending the response.
         case draining(HTTPResponse, budget: Int64)
         case receiving
+        /// Suspended while the receiver's finish() runs on another thread; holds its response once it returned.
+        case finishing(HTTPResponse?)
         case done
     }
 
@@ -90,7 +92,10 @@ final class RequestContext {
             return queueNow(response, connection: connection)
         case .receiving:
             return finishReceiving(connection: connection)
-        case .started, .done:
+        case .finishing(let response?):
+            phase = .done
+            return queueNow(response, connection: connection)
+        case .started, .done, .finishing(nil):
             return .YES
         }
     }
@@ -186,7 +191,7 @@ final class RequestContext {
             }
             return .YES
 
-        case .started, .done:
+        case .started, .done, .finishing:
             return .YES
         }
     }
@@ -220,8 +225,30 @@ final class RequestContext {
         }
 
         self.receiver = nil
-        phase = .done
-        return queueNow(receiver.finish(), connection: connection)
+        finishOffDaemonThread(receiver, connection: connection)
+        return .YES
+    }
+
+    /// Runs the receiver's finish(), which may take seconds (probing files, for example), on a thread of its
+    /// own while the connection is suspended, so that the other connections of this daemon thread go on. The
+    /// daemon calls the access handler again after the resumption, and that call queues the response.
+    private func finishOffDaemonThread(_ receiver: any HTTPBodyReceiver, connection: OpaquePointer) {
+        phase = .finishing(nil)
+        core.beginFinishing()
+        MHD_suspend_connection(connection)
+
+        // The daemon makes no call on a suspended connection, so this context is used by one thread at a time:
+        // the worker below until it resumes the connection, then the daemon again.
+        nonisolated(unsafe) let context = self
+        nonisolated(unsafe) let receiver = receiver
+        nonisolated(unsafe) let connection = connection
+        let core = self.core
+        Thread {
+            let response = receiver.finish()
+            context.phase = .finishing(response)
+            MHD_resume_connection(connection)
+            core.endFinishing()
+        }.start()
     }
 
     /// Delivers post processor output to the receiver, starting a new part when the key or filename changes or

@@ -8,6 +8,8 @@ final class ServerCore: Sendable {
     let accessLog: (@Sendable (HTTPAccessRecord) -> Void)?
 
     private let streams = Mutex(StreamRegistry())
+    /// Connections suspended while a receiver's finish() runs off the daemon's threads.
+    private let finishing = Mutex(0)
 
     private struct StreamRegistry {
         var connections: [ObjectIdentifier: StreamConnection] = [:]
@@ -52,6 +54,26 @@ final class ServerCore: Sendable {
         for stream in snapshot {
             stream.resumeIfPeerClosed()
         }
+    }
+
+    func beginFinishing() {
+        finishing.withLock { $0 += 1 }
+    }
+
+    func endFinishing() {
+        finishing.withLock { $0 -= 1 }
+    }
+
+    /// Waits up to `timeout` until no connection is suspended for a receiver's finish(). Returns whether none is.
+    func waitForFinishing(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if finishing.withLock({ $0 == 0 }) {
+                return true
+            }
+            usleep(2_000)
+        }
+        return false
     }
 
     /// Makes every stream ignore wake-ups and resumes the suspended ones, then waits up to `timeout` until the

@@ -2,10 +2,17 @@ import Foundation
 
 /// The `meta` field of `POST /api/render`, parsed and checked.
 ///
-/// Accepted values: `tracks` with 1 to ``maxTracks`` entries, each an object with optional `title` and `artist`
-/// strings; `width` and `height` even whole numbers within ``sizeRange`` (default 1920×1080); `fps` a whole
-/// number within ``fpsRange`` (default 30); `album` an optional string. Unknown fields are ignored so that later
-/// options can be added without breaking older clients.
+/// Accepted values:
+/// - `tracks`: 1 to ``maxTracks`` objects, each with optional `title` and `artist` strings.
+/// - `width`, `height`: even whole numbers within ``sizeRange`` (default 1920×1080).
+/// - `fps`: a whole number within ``fpsRange`` (default 30).
+/// - `album`: an optional string.
+/// - `background`: "#RRGGBB", "#RGB" or "blur" (default "#000000").
+/// - `showTitles`, `normalize`: booleans (default false).
+/// - `audioBitrate`: a whole number of kbit/s within ``RenderOptions/audioBitrateRange`` (default 192).
+/// - `videoQuality`: "fast", "balanced" or "small" (default "fast").
+///
+/// Unknown fields are ignored so that later options can be added without breaking older clients.
 public struct AlbumMeta: Sendable, Equatable {
     public struct Track: Sendable, Equatable {
         public var title: String?
@@ -43,6 +50,14 @@ public struct AlbumMeta: Sendable, Equatable {
         options.width = try parseSize(object["width"], name: "width", default: options.width)
         options.height = try parseSize(object["height"], name: "height", default: options.height)
         options.fps = try parseWholeNumber(object["fps"], name: "fps", range: fpsRange, default: options.fps)
+        options.background = try parseBackground(object["background"]) ?? options.background
+        options.showsTitles = try parseBoolean(object["showTitles"], name: "showTitles") ?? options.showsTitles
+        options.normalizesLoudness =
+            try parseBoolean(object["normalize"], name: "normalize") ?? options.normalizesLoudness
+        options.audioBitrate = try parseWholeNumber(
+            object["audioBitrate"], name: "audioBitrate", range: RenderOptions.audioBitrateRange,
+            default: options.audioBitrate)
+        options.videoQuality = try parseVideoQuality(object["videoQuality"]) ?? options.videoQuality
         let album = try parseText(object["album"], field: "meta.album")
         return AlbumMeta(tracks: tracks, album: album, options: options)
     }
@@ -90,6 +105,46 @@ public struct AlbumMeta: Sendable, Equatable {
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// Parses `background` into its canonical form, "#RRGGBB" or "blur".
+    private static func parseBackground(_ value: Any?) throws(APIError) -> String? {
+        guard let value, !(value is NSNull) else { return nil }
+        let field = "meta.background"
+        guard let text = value as? String else {
+            throw APIError.badRequest(
+                "\(field) must be a string such as \"#101010\" or \"blur\", not \(describe(value)).", field: field)
+        }
+        guard let background = RenderBackground(parsing: text) else {
+            throw APIError.badRequest(
+                "\(field) is \"\(text.prefix(40))\"; write a colour as \"#RRGGBB\" or \"#RGB\" in hex digits, "
+                    + "such as \"#101010\", or write \"blur\".",
+                field: field)
+        }
+        return background.text
+    }
+
+    private static func parseBoolean(_ value: Any?, name: String) throws(APIError) -> Bool? {
+        guard let value, !(value is NSNull) else { return nil }
+        let field = "meta.\(name)"
+        guard let number = value as? NSNumber, isBoolean(number) else {
+            throw APIError.badRequest("\(field) must be true or false, not \(describe(value)).", field: field)
+        }
+        return number.boolValue
+    }
+
+    private static func parseVideoQuality(_ value: Any?) throws(APIError) -> VideoQuality? {
+        guard let value, !(value is NSNull) else { return nil }
+        let field = "meta.videoQuality"
+        let names = VideoQuality.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        guard let text = value as? String else {
+            throw APIError.badRequest("\(field) must be one of \(names), not \(describe(value)).", field: field)
+        }
+        guard let quality = VideoQuality(rawValue: text) else {
+            throw APIError.badRequest(
+                "\(field) is \"\(text.prefix(40))\"; use one of \(names).", field: field)
+        }
+        return quality
     }
 
     private static func parseSize(_ value: Any?, name: String, default fallback: Int) throws(APIError) -> Int {

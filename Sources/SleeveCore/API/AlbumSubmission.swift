@@ -3,9 +3,9 @@ import HTTPServer
 
 /// Checks an uploaded album and, when it is sound, stores it as a queued job.
 ///
-/// Checks run in this order: structure (the `meta` field, one audio file per track, no file for a track that
-/// does not exist), then content (each file probed with ffprobe: audio must decode as audio, images as images,
-/// whatever their names or declared types), then the queue's capacity.
+/// The checks run in three steps. Structure comes first: the `meta` field, one audio file per track, and no file
+/// for a track that does not exist. Content comes next: ffprobe must decode each audio file as audio and each
+/// image as an image, whatever their names or declared types. The queue's capacity comes last.
 struct AlbumSubmission: Sendable {
     let services: SleeveServices
 
@@ -69,11 +69,16 @@ struct AlbumSubmission: Sendable {
         for (index, file) in files.enumerated() {
             switch results.get(index) {
             case .success(.audio(let info)):
+                guard info.duration <= services.limits.maxTrackSeconds else {
+                    throw APIError.badRequest(
+                        "\(file.storedName)\(file.originalName.map { " (\($0))" } ?? "") lasts \(Self.clock(info.duration)), longer than the limit of \(Self.clock(services.limits.maxTrackSeconds)) per track. Split it or ask the operator to raise --max-track-minutes.",
+                        field: file.storedName)
+                }
                 probed.audio[file.slot.index] = info
             case .success(.image(let info)):
                 guard info.width * info.height <= services.limits.maxImagePixels else {
                     throw APIError.badRequest(
-                        "\(file.storedName) is \(info.width)×\(info.height) pixels, more than the limit of \(services.limits.maxImagePixels) pixels. Scale the image down, for example to 3000×3000.",
+                        "\(file.storedName) is \(info.width)×\(info.height) pixels, more than the limit of \(services.limits.maxImagePixels) pixels. Scale the image down, for example to 3000×3000, or ask the operator to raise --max-image-megapixels.",
                         field: file.storedName)
                 }
                 probed.images[file.slot.index] = info
@@ -83,7 +88,21 @@ struct AlbumSubmission: Sendable {
                 throw APIError(status: 500, "Probing \(file.storedName) did not finish.", field: file.storedName)
             }
         }
+        let total = probed.audio.values.reduce(0) { $0 + $1.duration }
+        guard total <= services.limits.maxAlbumSeconds else {
+            throw APIError.badRequest(
+                "The album lasts \(Self.clock(total)), longer than the limit of \(Self.clock(services.limits.maxAlbumSeconds)). Split it into several videos or ask the operator to raise --max-album-minutes.",
+                field: "meta.tracks")
+        }
         return probed
+    }
+
+    /// Formats seconds as h:mm:ss or m:ss.
+    static func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let (hours, minutes, rest) = (total / 3600, total / 60 % 60, total % 60)
+        return hours > 0
+            ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
     }
 
     private static func apiError(for error: any Error, file: UploadedAlbum.File) -> APIError {

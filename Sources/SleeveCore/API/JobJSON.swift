@@ -11,12 +11,12 @@ public enum JobJSON {
 
     public static func downloadPath(of jobId: String) -> String { "/api/render/\(jobId)/download" }
 
-    /// The data of the `done` event.
+    /// Returns the data of the `done` event.
     static func doneEvent(for job: Job) -> String {
         string(["downloadUrl": downloadPath(of: job.id), "tracklist": tracklist(of: job)])
     }
 
-    /// The tracklist in YouTube's description format, one `0:00 Title` line per track.
+    /// Returns the tracklist in YouTube's description format, one `0:00 Title` line per track.
     public static func tracklist(of job: Job) -> String {
         Tracklist.youtube(
             titles: job.tracks.map(\.title), artists: job.tracks.map(\.artist), starts: job.tracks.map { $0.start ?? 0 },
@@ -35,6 +35,11 @@ public enum JobJSON {
             "width": job.options.width,
             "height": job.options.height,
             "fps": job.options.fps,
+            "background": job.options.background,
+            "audioBitrate": job.options.audioBitrate,
+            "showTitles": job.options.showsTitles,
+            "normalize": job.options.normalizesLoudness,
+            "videoQuality": job.options.videoQuality.rawValue,
             "duration": job.tracks.reduce(0) { $0 + $1.duration },
             "tracks": job.tracks.map { track -> [String: Any] in
                 var entry: [String: Any] = ["title": track.title, "duration": track.duration]

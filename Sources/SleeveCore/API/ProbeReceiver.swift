@@ -8,7 +8,7 @@ import HTTPServer
 /// Receives one `POST /api/probe` body: the single file field `file`, streamed to a temporary folder, then
 /// probed and described as JSON. The folder is removed whatever the outcome.
 ///
-/// The answer for audio is `{"kind":"audio","duration":…,"title":…,"artist":…,"album":…,"trackNumber":…,
+/// The response for audio is `{"kind":"audio","duration":…,"title":…,"artist":…,"album":…,"trackNumber":…,
 /// "cover":"data:image/jpeg;base64,…"}` (absent fields are unknown; `cover` is the embedded picture, scaled
 /// down), and for an image `{"kind":"image","width":…,"height":…}`.
 final class ProbeReceiver: HTTPBodyReceiver {

@@ -20,7 +20,7 @@ public struct SleeveAPI: HTTPHandler {
             return .respond(error.response)
         } catch {
             services.logger.error("request failed", ["error": "\(error)", "http.request_id": request.id])
-            return .respond(APIError(status: 500, "The server failed to answer this request; it has been logged.").response)
+            return .respond(APIError(status: 500, "The server failed to process this request. The error is logged with the request id.").response)
         }
     }
 
@@ -48,12 +48,28 @@ public struct SleeveAPI: HTTPHandler {
             default: throw APIError.notFound("No such endpoint: \(request.path).")
             }
 
+        case ["api", "openapi.json"]:
+            try requireMethod(request, "GET")
+            return .respond(.text(status: 200, OpenAPIDocument.json, contentType: "application/json; charset=utf-8"))
+
         case ["api", "probe"]:
             try requireMethod(request, "POST")
             return try startProbe(request)
 
         case ["healthz"]:
+            try requireMethod(request, "GET")
             return .respond(.json(status: 200, ["status": "ok"]))
+
+        case ["readyz"]:
+            try requireMethod(request, "GET")
+            return .respond(readiness())
+
+        case ["metrics"]:
+            try requireMethod(request, "GET")
+            let text = services.metrics.exposition(
+                jobsByStatus: try services.store.countByStatus(), queueLength: try services.store.queuedJobIds().count,
+                streamClients: services.hub.subscriberCount)
+            return .respond(.text(status: 200, text, contentType: "text/plain; version=0.0.4; charset=utf-8"))
 
         default:
             try requireMethod(request, "GET")
@@ -104,6 +120,18 @@ public struct SleeveAPI: HTTPHandler {
                 ).response)
         }
 
+        if services.isDraining() {
+            return .reject(
+                APIError(
+                    status: 503, "The server is shutting down and takes no new albums. Try again in a minute.",
+                    headers: ["Retry-After": "60"]
+                ).response)
+        }
+        let expected = request.contentLength ?? 0
+        if let free = DiskSpace.available(at: services.dataFolder), free - expected < limits.minFreeBytes {
+            return .reject(UploadReceiver.lowSpaceError(field: nil).response)
+        }
+
         let contentType = request.headers["Content-Type"] ?? ""
         guard contentType.lowercased().hasPrefix("multipart/form-data") else {
             return .respond(
@@ -123,6 +151,32 @@ public struct SleeveAPI: HTTPHandler {
             UploadReceiver(folder: folder, limits: limits, media: services.media) { upload throws(APIError) in
                 try submission.submit(upload)
             })
+    }
+
+    // MARK: - Readiness
+
+    /// Returns 200 when the job store responds and ffmpeg and ffprobe are executable, else 503 with the failures.
+    private func readiness() -> HTTPResponse {
+        var problems: [String] = []
+        do {
+            _ = try services.store.countByStatus()
+        } catch {
+            problems.append("the job store is not available: \(error)")
+        }
+        for (name, path) in [("ffmpeg", services.tools.ffmpeg), ("ffprobe", services.tools.ffprobe)] {
+            if MediaTools.resolveExecutable(path).map({ access($0, X_OK) == 0 }) != true {
+                problems.append("\(name) is not executable at \(path)")
+            }
+        }
+        if services.isDraining() {
+            problems.append("the server is shutting down")
+        }
+        guard problems.isEmpty else {
+            var response = HTTPResponse.json(status: 503, ["status": "unavailable", "error": problems.joined(separator: "; ")])
+            response.headers.add("Retry-After", "30")
+            return response
+        }
+        return .json(status: 200, ["status": "ready"])
     }
 
     // MARK: - Probe
@@ -190,7 +244,7 @@ public struct SleeveAPI: HTTPHandler {
             ?? request.query["lastEventId"].flatMap { Int64($0) } ?? 0
 
         if lastEventId > 0, let final = try services.hub.finalEvent(of: jobId), lastEventId >= final.id {
-            // 204 tells an EventSource that the stream is over, so it stops reconnecting.
+            // An EventSource stops reconnecting when it receives 204, because the stream is over.
             return HTTPResponse(status: 204)
         }
 
@@ -238,6 +292,7 @@ public struct SleeveAPI: HTTPHandler {
         let rangeHeader = (ifRange == nil || ifRange == etag) ? request.headers["Range"] : nil
         switch HTTPByteRange.parse(rangeHeader, length: length) {
         case .none:
+            services.metrics.recordDownload(bytes: length)
             return HTTPResponse(
                 status: 200, headers: headers, body: .file(descriptor: descriptor, offset: 0, length: length))
         case .unsatisfiable:
@@ -247,6 +302,7 @@ public struct SleeveAPI: HTTPHandler {
             return error
         case .range(let offset, let count):
             headers.add("Content-Range", "bytes \(offset)-\(offset + count - 1)/\(length)")
+            services.metrics.recordDownload(bytes: count)
             return HTTPResponse(
                 status: 206, headers: headers, body: .file(descriptor: descriptor, offset: offset, length: count))
         }

@@ -11,10 +11,18 @@ public struct SleeveServices: Sendable {
     public var logger: Logger
     /// The folder with the web page's files, or nil to serve no page.
     public var publicFolder: URL?
+    /// The data folder, whose free space uploads must not exhaust.
+    public var dataFolder: URL
+    /// Whether the server is shutting down and takes no new jobs.
+    public var isDraining: @Sendable () -> Bool
+    public var metrics: Metrics
+    public var tools: MediaTools
 
     public init(
         store: any JobStore, hub: EventHub, media: any MediaStore, probe: MediaProbe, runner: JobRunner,
-        limits: UploadLimits, logger: Logger, publicFolder: URL?
+        limits: UploadLimits, logger: Logger, publicFolder: URL?, dataFolder: URL,
+        isDraining: @escaping @Sendable () -> Bool = { false }, metrics: Metrics = Metrics(),
+        tools: MediaTools = MediaTools()
     ) {
         self.store = store
         self.hub = hub
@@ -24,5 +32,9 @@ public struct SleeveServices: Sendable {
         self.limits = limits
         self.logger = logger
         self.publicFolder = publicFolder
+        self.dataFolder = dataFolder
+        self.isDraining = isDraining
+        self.metrics = metrics
+        self.tools = tools
     }
 }

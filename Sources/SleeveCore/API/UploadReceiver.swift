@@ -19,6 +19,11 @@ final class UploadReceiver: HTTPBodyReceiver {
     private var upload = UploadedAlbum()
     private var current: CurrentPart?
     private var totalBytes: Int64 = 0
+    /// Bytes received when free disk space was last checked.
+    private var bytesAtSpaceCheck: Int64 = 0
+
+    /// Bytes received between two checks of free disk space during an upload.
+    static let spaceCheckInterval: Int64 = 32 << 20
 
     private struct CurrentPart {
         var name: String
@@ -114,6 +119,12 @@ final class UploadReceiver: HTTPBodyReceiver {
                     field: part.name
                 ).response)
         }
+        if totalBytes - bytesAtSpaceCheck >= Self.spaceCheckInterval {
+            bytesAtSpaceCheck = totalBytes
+            if let free = DiskSpace.available(at: folder), free < limits.minFreeBytes {
+                throw HTTPError(Self.lowSpaceError(field: part.name).response)
+            }
+        }
         try Self.writeAll(bytes, to: descriptor, field: part.name)
         upload.files[part.name]?.size = part.bytes
     }
@@ -167,6 +178,13 @@ final class UploadReceiver: HTTPBodyReceiver {
         return APIError(status: 500, "The server could not store \(field): \(String(cString: strerror(code))).", field: field)
     }
 
+    static func lowSpaceError(field: String?) -> APIError {
+        APIError(
+            status: 507,
+            "The server is low on disk space and cannot store this album now. Try again later or send a smaller album.",
+            field: field)
+    }
+
     static func mebibytes(_ bytes: Int64) -> String {
         let value = Double(bytes) / 1_048_576
         return value.rounded() == value ? "\(Int(value)) MiB" : String(format: "%.1f MiB", value)
@@ -193,7 +211,7 @@ struct FileSlot: Sendable, Hashable {
     }
 }
 
-/// What an upload delivered, before it is checked.
+/// The fields and files of an upload, before they are checked.
 struct UploadedAlbum: Sendable {
     struct File: Sendable {
         var slot: FileSlot

@@ -27,6 +27,14 @@ public enum RenderCommand {
           --width N, --height N
                              frame size in pixels, even numbers from 16 to 7680
           --fps N            frames per second, 1 to 120 (default 30)
+          --background COLOUR|blur
+                             what surrounds the fitted cover: a colour #RRGGBB or #RGB (default #000000),
+                             or blur for the cover itself, scaled to fill the frame, blurred and darkened
+          --show-titles      draw each track's title, and its artist when known, near the bottom of its cover
+          --normalize        make the album's integrated loudness -14 LUFS (EBU R128) with one gain for the
+                             whole album, keeping the true peak at most -1 dBTP
+          --audio-bitrate N  AAC bit rate in kbit/s, 64 to 320 (default 192)
+          --quality NAME     video speed and size: fast (default; quickest, largest), balanced or small
           --json             write progress as JSON lines on standard output, the events of the HTTP stream:
                              {"event":"progress","data":{"percent":12.5}}
           --force            overwrite OUTPUT when it exists
@@ -37,6 +45,8 @@ public enum RenderCommand {
         ALBUM.json is the "meta" document of the HTTP API where each track also names its files, relative to
         the JSON file:
           {"album":"Live","cover":"front.jpg","tracks":[{"audio":"01.flac","title":"Intro"},{"audio":"02.flac"}]}
+        Its output options use the names of the HTTP API: "background", "showTitles", "normalize",
+        "audioBitrate" and "videoQuality". Flags win over the file.
 
         On a terminal a progress bar shows the percent, the current track, the elapsed time and an estimate
         of the time left; otherwise progress is written as plain lines. Ctrl-C stops ffmpeg and removes

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What `sleeve render` was asked to do, from its arguments or from an album JSON file.
+/// The tracks, output and options of one `sleeve render` run, from its arguments or from an album JSON file.
 public struct RenderRequest: Sendable {
     public struct Track: Sendable, Equatable {
         public var audio: URL
@@ -44,6 +44,7 @@ public struct RenderRequest: Sendable {
             ffmpeg: environment["SLEEVE_FFMPEG"] ?? "ffmpeg", ffprobe: environment["SLEEVE_FFPROBE"] ?? "ffprobe")
         var albumFile: URL?
         var sizeOptions: [String: Int] = [:]
+        var outputOptions = OutputOptions()
         var index = 0
 
         func value(for option: String) throws(CommandLineError) -> String {
@@ -94,6 +95,34 @@ public struct RenderRequest: Sendable {
                 }
                 sizeOptions["width"] = size.width
                 sizeOptions["height"] = size.height
+            case "--background":
+                let text = try value(for: argument)
+                guard let background = RenderBackground(parsing: text) else {
+                    throw CommandLineError(
+                        "--background is \"\(text)\"; write a colour as #RRGGBB or #RGB in hex digits, such as "
+                            + "#101010, or write blur.")
+                }
+                outputOptions.background = background.text
+            case "--show-titles":
+                outputOptions.showsTitles = true
+            case "--normalize":
+                outputOptions.normalizesLoudness = true
+            case "--audio-bitrate":
+                let text = try value(for: argument)
+                let range = RenderOptions.audioBitrateRange
+                guard let bitrate = Int(text), range.contains(bitrate) else {
+                    throw CommandLineError(
+                        "--audio-bitrate is \"\(text)\"; use a whole number of kbit/s from \(range.lowerBound) to "
+                            + "\(range.upperBound), such as 192.")
+                }
+                outputOptions.audioBitrate = bitrate
+            case "--quality":
+                let text = try value(for: argument)
+                guard let quality = VideoQuality(rawValue: text.lowercased()) else {
+                    let names = VideoQuality.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw CommandLineError("Unknown quality \"\(text)\". Use one of: \(names).")
+                }
+                outputOptions.videoQuality = quality
             case "--title":
                 request.tracks[try lastTrack(for: argument)].title = try value(for: argument)
             case "--artist":
@@ -126,6 +155,7 @@ public struct RenderRequest: Sendable {
             try request.load(albumFile)
         }
         try request.applySizes(sizeOptions)
+        outputOptions.apply(to: &request.options)
 
         guard !request.tracks.isEmpty else {
             throw CommandLineError("No tracks given. Example: sleeve render -o album.mp4 --cover cover.jpg 01.flac 02.flac")
@@ -180,6 +210,23 @@ public struct RenderRequest: Sendable {
         }
         if cover == nil {
             cover = try path(object["cover"], field: "cover")
+        }
+    }
+
+    /// Output options given as flags, which win over the same options in an album file.
+    private struct OutputOptions {
+        var background: String?
+        var showsTitles: Bool?
+        var normalizesLoudness: Bool?
+        var audioBitrate: Int?
+        var videoQuality: VideoQuality?
+
+        func apply(to options: inout RenderOptions) {
+            if let background { options.background = background }
+            if let showsTitles { options.showsTitles = showsTitles }
+            if let normalizesLoudness { options.normalizesLoudness = normalizesLoudness }
+            if let audioBitrate { options.audioBitrate = audioBitrate }
+            if let videoQuality { options.videoQuality = videoQuality }
         }
     }
 

@@ -27,7 +27,7 @@ public final class EventHub: Sendable {
     }
 
     /// Creates a hub that sends a comment to every subscriber each `heartbeatInterval` seconds.
-    public init(store: any JobStore, heartbeatInterval: Double = 15) {
+    public init(store: any JobStore, heartbeatInterval: Double = 10) {
         self.store = store
         heartbeat = RepeatingTimer(label: "sleeve.events.heartbeat")
         heartbeat.start(interval: heartbeatInterval) { [weak self] in self?.sendHeartbeat() }
@@ -67,7 +67,7 @@ public final class EventHub: Sendable {
     private func deliver(_ stored: [StoredEvent], to jobId: String, in state: inout State) {
         guard !stored.isEmpty, state.channels[jobId] != nil else { return }
 
-        // Nobody listens: the next subscriber loads the history from the store.
+        // No subscriber is connected, so the next one loads the history from the store.
         guard !state.channels[jobId]!.subscribers.isEmpty else {
             state.channels[jobId] = nil
             return

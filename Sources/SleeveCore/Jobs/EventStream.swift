@@ -20,7 +20,7 @@ public final class EventStream: HTTPStreamBody {
     init(hub: EventHub, jobId: String, lastEventId: Int64) {
         self.hub = hub
         self.jobId = jobId
-        // The retry field asks an EventSource to reconnect after 2 s instead of its default of about 3 s.
+        // With the retry field, an EventSource reconnects after 2 s instead of its default of about 3 s.
         state = Mutex(
             State(lastEventId: lastEventId, pending: Array(ServerSentEvents.retry(milliseconds: 2_000).utf8)))
     }

@@ -13,7 +13,7 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
     public var isFinished: Bool { self == .done || self == .failed || self == .cancelled }
 }
 
-/// Where a track's cover comes from, as stored with the job.
+/// The source of a track's cover, as stored with the job.
 public enum StoredCover: Sendable, Codable, Equatable {
     /// An uploaded image, by its file name inside the job's input folder.
     case image(file: String)

@@ -12,6 +12,8 @@ public final class JobRunner: Sendable {
     private let media: any MediaStore
     private let renderer: Renderer
     private let workerCount: Int
+    private let timeouts: Timeouts
+    private let metrics: Metrics?
     private let logger: Logger
     private let state = Mutex(State())
     private let signal = WakeSignal()
@@ -27,9 +29,25 @@ public final class JobRunner: Sendable {
         /// Renders in progress by job id, so that a request can cancel one.
         var renders: [String: Task<RenderResult, any Error>] = [:]
         var cancelledByRequest: Set<String> = []
+        /// The watchdog's reason for stopping a render, by job id.
+        var timeouts: [String: String] = [:]
+        var isDraining = false
     }
 
-    /// What ``cancel(jobId:)`` did.
+    /// Limits on how long renders may run.
+    public struct Timeouts: Sendable {
+        /// A render that reports no progress for this many seconds is stopped and its job fails.
+        public var stallSeconds: Double = 300
+        /// A render that runs longer than this many seconds is stopped and its job fails.
+        public var jobSeconds: Double = 6 * 3600
+
+        public init(stallSeconds: Double = 300, jobSeconds: Double = 6 * 3600) {
+            self.stallSeconds = stallSeconds
+            self.jobSeconds = jobSeconds
+        }
+    }
+
+    /// The result of ``cancel(jobId:)``.
     public enum CancelOutcome: Sendable, Equatable {
         case cancelled
         case alreadyCancelled
@@ -38,13 +56,16 @@ public final class JobRunner: Sendable {
     }
 
     public init(
-        store: any JobStore, hub: EventHub, media: any MediaStore, renderer: Renderer, workers: Int, logger: Logger
+        store: any JobStore, hub: EventHub, media: any MediaStore, renderer: Renderer, workers: Int,
+        timeouts: Timeouts = Timeouts(), metrics: Metrics? = nil, logger: Logger
     ) {
         self.store = store
         self.hub = hub
         self.media = media
         self.renderer = renderer
         self.workerCount = max(1, workers)
+        self.timeouts = timeouts
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -63,6 +84,20 @@ public final class JobRunner: Sendable {
     public func notifyQueued() {
         signal.notify()
     }
+
+    /// Stops claiming queued jobs and waits until the running renders finish or `seconds` pass; then stops
+    /// the workers as ``stop()`` does.
+    public func drain(within seconds: Double) async {
+        state.withLock { $0.isDraining = true }
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline && state.withLock({ !$0.renders.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        await stop()
+    }
+
+    /// Whether ``drain(within:)`` has begun.
+    public var isDraining: Bool { state.withLock { $0.isDraining } }
 
     /// Stops the workers, cancelling running renders, and waits for them. Cancelled jobs stay `running` in the
     /// store, so the next start rescues them.
@@ -84,6 +119,10 @@ public final class JobRunner: Sendable {
 
     private func work(number: Int) async {
         while !Task.isCancelled {
+            if state.withLock({ $0.isDraining }) {
+                await signal.wait(timeout: .seconds(1))
+                continue
+            }
             let claimed: Job?
             do {
                 claimed = try store.claimNextQueued(at: Date())
@@ -140,6 +179,8 @@ public final class JobRunner: Sendable {
             if Task.isCancelled || state.withLock({ $0.cancelledByRequest.contains(claimed.id) }) {
                 render.cancel()
             }
+            let watchdog = watch(render, of: claimed.id, recorder: recorder)
+            defer { watchdog.cancel() }
             let result = try await withTaskCancellationHandler {
                 try await render.value
             } onCancel: {
@@ -155,36 +196,69 @@ public final class JobRunner: Sendable {
             job.finishedAt = Date()
             media.removeInputs(of: job.id)
             try hub.update(job, appending: [JobEvent(kind: .done, data: JobJSON.doneEvent(for: job))])
+            metrics?.recordRender(seconds: job.finishedAt!.timeIntervalSince(job.startedAt!), outcome: "done")
             jobLogger.info(
                 "job finished",
                 ["job.step": "done", "job.duration_s": String(format: "%.3f", job.finishedAt!.timeIntervalSince(job.startedAt!))])
         } catch is CancellationError where state.withLock({ $0.cancelledByRequest.remove(claimed.id) != nil }) {
-            media.removeOutput(of: job.id)
-            media.removeInputs(of: job.id)
-            job = recorder.currentJob()
-            job.status = .cancelled
-            job.error = Self.cancelMessage
-            job.finishedAt = Date()
-            saveFinal(job, event: JobEvent(kind: .error, data: Self.cancelMessage), logger: jobLogger)
+            endWithoutVideo(recorder.currentJob(), as: .cancelled, message: Self.cancelMessage, logger: jobLogger)
             jobLogger.info("job cancelled", ["job.step": "cancelled"])
+        } catch is CancellationError where state.withLock({ $0.timeouts[claimed.id] != nil }) {
+            let message = state.withLock { $0.timeouts.removeValue(forKey: claimed.id) } ?? "The render timed out."
+            endWithoutVideo(recorder.currentJob(), as: .failed, message: message, logger: jobLogger)
+            jobLogger.warning("job timed out", ["job.step": "failed", "error": message])
         } catch is CancellationError {
             // The process is stopping: the job stays `running` and is rescued at the next start.
             media.removeOutput(of: job.id)
             jobLogger.info("job interrupted by shutdown", ["job.step": "interrupted"])
         } catch {
-            media.removeOutput(of: job.id)
-            media.removeInputs(of: job.id)
             let message = String(describing: error)
-            job = recorder.currentJob()
-            job.status = .failed
-            job.error = message
-            job.finishedAt = Date()
-            saveFinal(job, event: JobEvent(kind: .error, data: message), logger: jobLogger)
+            endWithoutVideo(recorder.currentJob(), as: .failed, message: message, logger: jobLogger)
             jobLogger.warning("job failed", ["job.step": "failed", "error": message])
         }
     }
 
+    /// Removes a job's files and saves it as `status` with `message`, which also ends its stream as an `error`.
+    private func endWithoutVideo(_ unfinished: Job, as status: JobStatus, message: String, logger jobLogger: Logger) {
+        media.removeOutput(of: unfinished.id)
+        media.removeInputs(of: unfinished.id)
+        var job = unfinished
+        job.status = status
+        job.error = message
+        job.finishedAt = Date()
+        saveFinal(job, event: JobEvent(kind: .error, data: message), logger: jobLogger)
+    }
+
+    /// Stops `render` when it reports nothing for the stall timeout or runs past the job timeout.
+    private func watch(_ render: Task<RenderResult, any Error>, of jobId: String, recorder: RenderRecorder)
+        -> Task<Void, Never>
+    {
+        let timeouts = self.timeouts
+        let started = Date()
+        return Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                var reason: String?
+                if recorder.secondsSinceActivity > timeouts.stallSeconds {
+                    reason =
+                        "The render made no progress for \(Int(timeouts.stallSeconds)) seconds and was stopped. The files may be damaged; check them and submit the album again."
+                } else if Date().timeIntervalSince(started) > timeouts.jobSeconds {
+                    reason =
+                        "The render ran longer than the limit of \(Int(timeouts.jobSeconds / 60)) minutes and was stopped. Split the album or ask the operator to raise --job-timeout-minutes."
+                }
+                if let reason {
+                    state.withLock { $0.timeouts[jobId] = reason }
+                    render.cancel()
+                    return
+                }
+            }
+        }
+    }
+
     private func saveFinal(_ job: Job, event: JobEvent, logger jobLogger: Logger) {
+        if let startedAt = job.startedAt, let finishedAt = job.finishedAt {
+            metrics?.recordRender(seconds: finishedAt.timeIntervalSince(startedAt), outcome: job.status.rawValue)
+        }
         do {
             try hub.update(job, appending: [event])
         } catch {
@@ -197,7 +271,7 @@ public final class JobRunner: Sendable {
     // MARK: - Cancelling
 
     /// Cancels a queued or running job. A running render stops its ffmpeg processes, and the job's files are
-    /// removed; the stream ends with an `error` event that says the job was cancelled.
+    /// removed. The stream ends with an `error` event that reports the cancellation.
     public func cancel(jobId: String) throws -> CancelOutcome {
         guard var job = try store.job(id: jobId) else { return .notFound }
 

@@ -35,6 +35,9 @@ public protocol JobStore: Sendable {
     /// Returns the ids of jobs in `running` state, which at start-up means an interrupted render.
     func runningJobIds() throws -> [String]
 
+    /// Returns the number of jobs in each status, by the status's raw value.
+    func countByStatus() throws -> [String: Int]
+
     /// Returns finished jobs whose output is not yet expired and that finished before `date`.
     func jobsFinished(before date: Date) throws -> [Job]
 }

@@ -15,13 +15,13 @@ public protocol MediaStore: Sendable {
     /// Removes an upload folder that did not become a job.
     func discardUpload(_ folder: URL)
 
-    /// The folder with the input files of job `jobId`.
+    /// Returns the folder with the input files of job `jobId`.
     func inputFolder(of jobId: String) -> URL
 
-    /// A folder for a render's intermediate files; created empty.
+    /// Creates an empty folder for a render's intermediate files and returns it.
     func makeWorkFolder(for jobId: String) throws -> URL
 
-    /// Where the rendered video of job `jobId` is written.
+    /// Returns the path of the rendered video of job `jobId`.
     func outputFile(of jobId: String) -> URL
 
     /// Removes a job's inputs and intermediates, keeping the output.

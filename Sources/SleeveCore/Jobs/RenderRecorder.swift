@@ -3,7 +3,7 @@ import Synchronization
 
 /// Turns a renderer's events into job events and keeps the job's `percent` in the store.
 ///
-/// The percent sent to clients never decreases, also when a rescued job renders again from the start: it holds
+/// The percent sent to clients never decreases, also when a rescued job renders again from the start. It stays
 /// at the highest value reached until the new attempt passes it.
 final class RenderRecorder: Sendable {
     private let hub: EventHub
@@ -14,6 +14,7 @@ final class RenderRecorder: Sendable {
         var job: Job
         var logLines = 0
         var omittedLogLines = 0
+        var lastActivity = Date()
     }
 
     init(job: Job, hub: EventHub, logger: Logger) {
@@ -30,7 +31,13 @@ final class RenderRecorder: Sendable {
         save(appending: JobEvent(kind: .log, data: line))
     }
 
+    /// Seconds since the renderer last reported anything.
+    var secondsSinceActivity: Double {
+        state.withLock { Date().timeIntervalSince($0.lastActivity) }
+    }
+
     func record(_ event: RenderEvent) {
+        state.withLock { $0.lastActivity = Date() }
         switch event {
         case .log(let line):
             let isKept = state.withLock { state in

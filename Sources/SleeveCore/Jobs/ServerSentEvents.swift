@@ -10,7 +10,7 @@ public enum ServerSentEvents {
         return text + "\n"
     }
 
-    /// A comment line, which clients ignore; it keeps proxies from closing an idle stream.
+    /// Encodes a comment line. Clients ignore it, and it keeps proxies from closing an idle stream.
     public static func comment(_ text: String) -> String {
         ": \(lines(of: text).joined(separator: " "))\n\n"
     }

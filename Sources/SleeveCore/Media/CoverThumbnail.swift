@@ -5,7 +5,9 @@ extension MediaProbe {
     /// file has no picture that decodes.
     public func embeddedCoverThumbnail(of url: URL, size: Int = 320) throws -> Data? {
         let arguments = [
-            "-nostdin", "-hide_banner", "-loglevel", "error", "-i", url.path, "-map", "0:v:0", "-frames:v", "1",
+            "-nostdin", "-hide_banner", "-loglevel", "error",
+        ] + Self.audioInputGuardArguments + [
+            "-i", url.path, "-map", "0:v:0", "-frames:v", "1",
             "-vf", "scale=\(size):\(size):force_original_aspect_ratio=decrease", "-f", "image2pipe", "-c:v", "mjpeg",
             "-q:v", "4", "pipe:1",
         ]

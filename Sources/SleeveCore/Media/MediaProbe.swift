@@ -25,7 +25,8 @@ public struct MediaProbe: Sendable {
     ///   ffprobe or ffmpeg cannot be started.
     public func probeAudio(at url: URL) throws -> AudioInfo {
         let path = try checkedPath(of: url, notMediaKind: .notAudio, noun: "audio")
-        let report = try readReport(path: path, extraArguments: [], notMediaKind: .notAudio, noun: "audio")
+        let report = try readReport(
+            path: path, extraArguments: Self.audioInputGuardArguments, notMediaKind: .notAudio, noun: "audio")
 
         let streams = report.streams ?? []
         guard let audioStream = streams.first(where: { $0.codecType == "audio" }) else {
@@ -35,7 +36,9 @@ public struct MediaProbe: Sendable {
         let duration = try measureDecodedDuration(path: path, streamIndex: audioStream.index)
         let coverStream = streams.first { $0.codecType == "video" && $0.isAttachedPicture }
         let hasEmbeddedCover =
-            try coverStream.map { try decodesOneFrame(inputArguments: ["-i", path], map: "0:\($0.index)") } ?? false
+            try coverStream.map {
+                try decodesOneFrame(inputArguments: Self.audioInputGuardArguments + ["-i", path], map: "0:\($0.index)")
+            } ?? false
 
         return AudioInfo(
             duration: duration,
@@ -63,6 +66,7 @@ public struct MediaProbe: Sendable {
     private func measureDecodedDuration(path: String, streamIndex: Int) throws -> Double {
         let arguments = [
             "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
+        ] + Self.audioInputGuardArguments + [
             "-i", path, "-map", "0:\(streamIndex)", "-f", "null", "-",
         ]
         let lastSnapshot = Mutex<FFmpegProgressParser.Snapshot?>(nil)
@@ -128,6 +132,13 @@ public struct MediaProbe: Sendable {
     /// Input options that open a file as a single image recognised by content, with no file name pattern.
     static let imageInputFormatArguments = ["-f", "image2pipe"]
 
+    /// Input options for every uploaded audio file. Only the demuxers of the accepted audio formats may open it,
+    /// so a playlist or reference format (HLS, ffconcat, SDP and the like) is never opened, whatever the file is
+    /// called. Only the `file` protocol may be used.
+    static let audioInputGuardArguments = [
+        "-protocol_whitelist", "file", "-format_whitelist", "mp3,mov,flac,wav,ogg,aiff,aac,matroska",
+    ]
+
     /// Returns whether an ffmpeg pixel format name has an alpha channel; palette formats count as possibly
     /// transparent.
     static func pixelFormatHasAlpha(_ pixelFormat: String) -> Bool {
@@ -178,6 +189,12 @@ public struct MediaProbe: Sendable {
         let result = try runTool(name: "ffprobe", executable: tools.ffprobe, arguments: arguments, onOutputLine: nil)
 
         guard result.exit.isSuccess else {
+            // With the demuxer allow-list, ffprobe reports a file of any other format (an image, a video
+            // container, a playlist) as "Format not on whitelist".
+            if result.standardErrorTail.contains(where: { $0.contains("not on whitelist") }) {
+                throw MediaProbeError(
+                    kind: notMediaKind, message: "The file is not \(noun): its format is not one Sleeve accepts.")
+            }
             throw MediaProbeError(
                 kind: notMediaKind,
                 message: "The file is not \(noun): ffprobe could not read it (\(lastLine(result, path: path)))."

@@ -261,7 +261,18 @@ enum ToolProcess {
         let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
-        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) }
+        // setpriv sets the parent-death signal and then executes the tool in the same process, so the tool is
+        // killed when the thread that started it dies, also when this process is killed with SIGKILL. Without
+        // setpriv, or for a path that is not executable (so that posix_spawn reports the error), the tool
+        // starts directly.
+        var program = path
+        var commandLine = [path] + arguments
+        if let launcher = deathSignalLauncher, access(path, X_OK) == 0 {
+            program = launcher
+            commandLine = [launcher, "--pdeathsig", "KILL", "--"] + commandLine
+        }
+
+        var argv: [UnsafeMutablePointer<CChar>?] = commandLine.map { strdup($0) }
         argv.append(nil)
         defer {
             for pointer in argv {
@@ -269,8 +280,14 @@ enum ToolProcess {
             }
         }
 
-        return posix_spawn(&pid, path, &fileActions, &attributes, argv, environ)
+        return posix_spawn(&pid, program, &fileActions, &attributes, argv, environ)
     }
+
+    /// util-linux's setpriv, which every Debian system has.
+    private static let deathSignalLauncher: String? = {
+        let path = "/usr/bin/setpriv"
+        return access(path, X_OK) == 0 ? path : nil
+    }()
 
     private static func waitForExit(pid: pid_t, handle: ToolProcessHandle?) -> ToolExit {
         // Waiting with WNOWAIT first leaves the process unreaped until the handle has recorded its exit.

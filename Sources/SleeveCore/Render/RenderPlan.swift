@@ -4,8 +4,9 @@ import Foundation
 /// progress weights.
 ///
 /// Building a plan does no I/O. User text never enters an ffmpeg filter graph, which contains only numbers computed
-/// here and stream labels. Titles go only into the chapter metadata file. File paths are passed only as whole `-i`
-/// or output arguments, and the background colour is validated as six hex digits first.
+/// here and stream labels. Titles go only into the chapter metadata file and, when titles are shown, into escaped
+/// Pango markup files that pango-view reads. File paths are passed only as whole `-i`, `--output` or output arguments,
+/// and the background colour is validated as hex digits first.
 public struct RenderPlan: Sendable, Equatable {
     /// The timing of one track in the output.
     public struct Track: Sendable, Equatable {
@@ -21,10 +22,13 @@ public struct RenderPlan: Sendable, Equatable {
         public var clipIndex: Int?
     }
 
-    /// One short encoded clip of a distinct cover, repeated by the concat demuxer.
+    /// One short encoded clip of a distinct cover, or of a distinct cover and title text when titles are shown,
+    /// repeated by the concat demuxer.
     public struct Clip: Sendable, Equatable {
         public var index: Int
         public var cover: CoverSource
+        /// The text image drawn over the cover, or nil when titles are not shown.
+        public var titleImage: TitleImage?
         public var frameCount: Int
         /// File name inside the work directory.
         public var fileName: String
@@ -32,6 +36,19 @@ public struct RenderPlan: Sendable, Equatable {
         public var arguments: [String]
         /// Estimated cost in seconds of work, used to weight progress.
         public var weight: Double
+    }
+
+    /// A transparent PNG of a track's title text, rendered by pango-view before its clip is encoded.
+    public struct TitleImage: Sendable, Equatable {
+        public var card: TitleCard
+        /// File name inside the work directory of the Pango markup that the renderer writes.
+        public var markupFileName: String
+        /// Contents of the markup file.
+        public var markup: String
+        /// File name inside the work directory of the PNG that pango-view writes.
+        public var imageFileName: String
+        /// pango-view arguments (without the program name).
+        public var pangoViewArguments: [String]
     }
 
     /// Maximum clip length in frames. A track with more frames repeats the clip.
@@ -43,6 +60,11 @@ public struct RenderPlan: Sendable, Equatable {
     public static let concatListFileName = "video.ffconcat"
     public static let chaptersFileName = "chapters.ffmetadata"
 
+    /// Integrated loudness in LUFS that loudness normalization aims at.
+    public static let loudnessTarget = -14.0
+    /// Highest true peak in dBTP that loudness normalization allows.
+    public static let truePeakCeiling = -1.0
+
     public private(set) var options: RenderOptions
     public private(set) var tracks: [Track]
     public private(set) var clips: [Clip]
@@ -53,8 +75,11 @@ public struct RenderPlan: Sendable, Equatable {
     /// `round(totalDuration × fps)`, which equals the sum of the track frame counts.
     public private(set) var totalFrames: Int
 
-    /// ffmpeg arguments that decode all tracks as one stream and encode AAC once.
+    /// ffmpeg arguments that decode all tracks as one stream and encode AAC once, without loudness normalization.
     public private(set) var audioArguments: [String]
+    /// ffmpeg arguments that decode all tracks as one stream and print its loudness as JSON on standard error, or
+    /// nil when loudness normalization is off.
+    public private(set) var loudnessMeasurementArguments: [String]?
     /// ffmpeg arguments that join the clips, add the audio and chapters, and write the output.
     public private(set) var muxArguments: [String]
     /// Contents of the concat demuxer list that repeats and cuts the clips.
@@ -64,11 +89,13 @@ public struct RenderPlan: Sendable, Equatable {
 
     /// Estimated cost of the audio pass in seconds of work, used to weight progress.
     public private(set) var audioWeight: Double
+    /// Estimated cost of the loudness measurement in seconds of work, used to weight progress; 0 without one.
+    public private(set) var measurementWeight: Double
     /// Estimated cost of the final mux in seconds of work, used to weight progress.
     public private(set) var muxWeight: Double
 
     public var totalWeight: Double {
-        clips.reduce(0) { $0 + $1.weight } + audioWeight + muxWeight
+        clips.reduce(0) { $0 + $1.weight } + measurementWeight + audioWeight + muxWeight
     }
 
     /// Plans a render.
@@ -87,7 +114,7 @@ public struct RenderPlan: Sendable, Equatable {
         output: URL
     ) throws(RenderError) {
         try Self.validate(tracks: renderTracks, options: options)
-        let backgroundHex = try Self.parseBackground(options.background)
+        let background = try Self.parseBackground(options.background)
 
         self.options = options
         let fps = Double(options.fps)
@@ -114,51 +141,66 @@ public struct RenderPlan: Sendable, Equatable {
         totalDuration = runningTotal
         totalFrames = Int((runningTotal * fps).rounded())
 
-        // One clip per distinct cover that is shown for at least one frame.
-        var clipIndexByCover: [CoverKey: Int] = [:]
-        var clipCovers: [(cover: CoverSource, frames: Int)] = []
+        // One clip per distinct cover, or per distinct cover and title text when titles are shown, that is shown
+        // for at least one frame.
+        var clipIndexByKey: [ClipKey: Int] = [:]
+        var clipSources: [(cover: CoverSource, titleCard: TitleCard?, frames: Int)] = []
         for (index, track) in renderTracks.enumerated() where planned[index].frameCount > 0 {
-            let key = CoverKey(track.cover)
+            let titleCard = options.showsTitles ? Self.titleCard(for: track) : nil
+            let key = ClipKey(cover: CoverKey(track.cover), titleCard: titleCard)
             let clipIndex: Int
-            if let existing = clipIndexByCover[key] {
+            if let existing = clipIndexByKey[key] {
                 clipIndex = existing
             } else {
-                clipIndex = clipCovers.count
-                clipIndexByCover[key] = clipIndex
-                clipCovers.append((track.cover, 0))
+                clipIndex = clipSources.count
+                clipIndexByKey[key] = clipIndex
+                clipSources.append((track.cover, titleCard, 0))
             }
             planned[index].clipIndex = clipIndex
-            clipCovers[clipIndex].frames = max(clipCovers[clipIndex].frames, planned[index].frameCount)
+            clipSources[clipIndex].frames = max(clipSources[clipIndex].frames, planned[index].frameCount)
         }
         self.tracks = planned
 
-        let pixelScale = Double(options.width * options.height) / Double(1920 * 1080)
-        clips = clipCovers.enumerated().map { index, entry in
+        let titleLayout = TitleLayout(width: options.width, height: options.height)
+        clips = clipSources.enumerated().map { index, entry in
             let frameCount = min(entry.frames, Self.maximumClipFrames)
             let fileName = "clip-\(index).mp4"
+            let titleImage = entry.titleCard.map { card in
+                Self.titleImage(card: card, clipIndex: index, layout: titleLayout, workDirectory: workDirectory)
+            }
             return Clip(
                 index: index,
                 cover: entry.cover,
+                titleImage: titleImage,
                 frameCount: frameCount,
                 fileName: fileName,
                 arguments: Self.clipArguments(
                     cover: entry.cover,
                     frameCount: frameCount,
                     options: options,
-                    backgroundHex: backgroundHex,
+                    background: background,
+                    titleImagePath: titleImage.map { workDirectory.appendingPathComponent($0.imageFileName).path },
+                    titleLayout: titleLayout,
                     outputPath: workDirectory.appendingPathComponent(fileName).path
                 ),
-                weight: 0.3 + Double(frameCount) * pixelScale * 0.006
+                weight: Self.clipWeight(
+                    frameCount: frameCount, options: options, background: background, hasTitle: titleImage != nil)
             )
         }
 
         audioSampleRate = Self.chooseSampleRate(renderTracks.map(\.sampleRate))
+        audioInputPaths = renderTracks.map { Self.absolutePath($0.audio) }
+        audioOutputPath = workDirectory.appendingPathComponent(Self.audioFileName).path
         audioArguments = Self.audioArguments(
-            inputs: renderTracks.map { Self.absolutePath($0.audio) },
+            inputs: audioInputPaths,
             sampleRate: audioSampleRate,
             bitrate: options.audioBitrate,
-            outputPath: workDirectory.appendingPathComponent(Self.audioFileName).path
+            gainDecibels: nil,
+            outputPath: audioOutputPath
         )
+        loudnessMeasurementArguments =
+            options.normalizesLoudness
+            ? Self.loudnessMeasurementArguments(inputs: audioInputPaths, sampleRate: audioSampleRate) : nil
         muxArguments = Self.muxArguments(
             concatListPath: workDirectory.appendingPathComponent(Self.concatListFileName).path,
             audioPath: workDirectory.appendingPathComponent(Self.audioFileName).path,
@@ -172,6 +214,27 @@ public struct RenderPlan: Sendable, Equatable {
         // at about 400× real time, and a 1080p clip took about 0.3 s plus 6 ms per frame.
         audioWeight = 0.2 + runningTotal / 40
         muxWeight = 0.1 + runningTotal / 400
+        // The loudness measurement of a 60 s album took about 45% of the CPU time of its AAC pass (2.3–2.8 s against
+        // 5.8 s), although loudnorm resamples to 192 kHz to measure the true peak.
+        measurementWeight = options.normalizesLoudness ? 0.1 + runningTotal / 90 : 0
+    }
+
+    private var audioInputPaths: [String]
+    private var audioOutputPath: String
+
+    /// ffmpeg arguments of the audio pass with a gain in dB applied to the joined stream, the second pass of
+    /// loudness normalization.
+    ///
+    /// The `volume` filter scales every sample by the same factor, so the length and the track boundaries stay
+    /// exactly as they are.
+    public func normalizedAudioArguments(gainDecibels: Double) -> [String] {
+        Self.audioArguments(
+            inputs: audioInputPaths,
+            sampleRate: audioSampleRate,
+            bitrate: options.audioBitrate,
+            gainDecibels: gainDecibels,
+            outputPath: audioOutputPath
+        )
     }
 
     // MARK: - Validation
@@ -197,20 +260,22 @@ public struct RenderPlan: Sendable, Equatable {
         guard (1...120).contains(options.fps) else {
             throw RenderError(message: "The frame rate \(options.fps) is invalid: it must be from 1 to 120 fps.")
         }
-        guard (32...512).contains(options.audioBitrate) else {
+        let bitrates = RenderOptions.audioBitrateRange
+        guard bitrates.contains(options.audioBitrate) else {
             throw RenderError(
-                message: "The audio bit rate \(options.audioBitrate) kbit/s is invalid: it must be from 32 to 512."
+                message: "The audio bit rate \(options.audioBitrate) kbit/s is invalid: it must be from "
+                    + "\(bitrates.lowerBound) to \(bitrates.upperBound)."
             )
         }
     }
 
-    /// Returns the six hex digits of a "#RRGGBB" colour.
-    static func parseBackground(_ text: String) throws(RenderError) -> String {
-        let digits = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
-        guard digits.count == 6, digits.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
-            throw RenderError(message: "The background colour \"\(text)\" is invalid: write it as #RRGGBB.")
+    /// Parses the background option: "blur", "#RRGGBB" or "#RGB".
+    static func parseBackground(_ text: String) throws(RenderError) -> RenderBackground {
+        guard let background = RenderBackground(parsing: text) else {
+            throw RenderError(
+                message: "The background \"\(text)\" is invalid: write a colour as #RRGGBB or #RGB, or write blur.")
         }
-        return String(digits).uppercased()
+        return background
     }
 
     // MARK: - ffmpeg arguments
@@ -219,62 +284,6 @@ public struct RenderPlan: Sendable, Equatable {
     static let commonArguments = [
         "-nostdin", "-hide_banner", "-loglevel", "warning", "-nostats", "-progress", "pipe:1", "-y",
     ]
-
-    /// H.264 quantizer of the cover clips, from 0 (lossless) to 51.
-    static let clipQuantizer = 20
-
-    /// High-quality scaler flags for the cover and for the RGB to YUV conversion.
-    private static let scaleFlags = "lanczos+accurate_rnd+full_chroma_int"
-
-    static func clipArguments(
-        cover: CoverSource,
-        frameCount: Int,
-        options: RenderOptions,
-        backgroundHex: String,
-        outputPath: String
-    ) -> [String] {
-        let input: [String]
-        switch cover {
-        case .image(let url):
-            input = MediaProbe.imageInputFormatArguments + ["-i", absolutePath(url)]
-        case .embedded(let audio):
-            // NOTE: "[0:v:0]" is the file's first video stream, which is the attached picture in audio files. In a
-            // file that also has a real video track before the picture, that track's first frame is used instead.
-            input = ["-i", absolutePath(audio)]
-        }
-
-        let size = "\(options.width)x\(options.height)"
-        // The cover is fitted inside the frame and drawn over the background in RGB, which applies any alpha.
-        // The single composed frame is converted to BT.709 limited-range YUV 4:2:0 once, then repeated.
-        let graph = [
-            "[0:v:0]scale=w=\(options.width):h=\(options.height):force_original_aspect_ratio=decrease"
-                + ":force_divisible_by=2:flags=\(scaleFlags),format=rgba[cover]",
-            "color=c=0x\(backgroundHex):s=\(size):r=\(options.fps),format=rgb24[background]",
-            "[background][cover]overlay=x=(W-w)/2:y=(H-h)/2:format=rgb:shortest=1,trim=end_frame=1"
-                + ",scale=out_color_matrix=bt709:out_range=tv:flags=\(scaleFlags),format=yuv420p"
-                + ",loop=loop=\(frameCount - 1):size=1:start=0,setpts=N[video]",
-        ].joined(separator: ";")
-
-        // One IDR frame then P-frames only, so the clip can be cut after any frame. The stitchable option keeps
-        // the headers of different clips identical, so stream copy can join them.
-        let x264Parameters =
-            "keyint=\(frameCount):min-keyint=\(frameCount):scenecut=0:bframes=0:stitchable=1:repeat-headers=1"
-        return commonArguments + input + [
-            "-filter_complex", graph,
-            "-map", "[video]",
-            "-frames:v", "\(frameCount)",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage",
-            // A constant quantizer skips rate-control analysis. With CRF 23, x264 5.1's P-frames kept refining
-            // a still 1080p picture: the clip was 3.7 times larger and took about 20% more CPU time than at QP 20,
-            // whose last frame measured 56 dB PSNR against the source.
-            "-qp", "\(clipQuantizer)",
-            "-x264-params", x264Parameters,
-            "-pix_fmt", "yuv420p",
-            "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
-            "-r", "\(options.fps)",
-            "-an", "-f", "mp4", outputPath,
-        ]
-    }
 
     /// Returns the rate that all tracks share when it is 44100 or 48000 Hz, which avoids resampling, else 48000.
     static func chooseSampleRate(_ rates: [Int?]) -> Int {
@@ -286,31 +295,62 @@ public struct RenderPlan: Sendable, Equatable {
         return first
     }
 
-    static func audioArguments(inputs: [String], sampleRate: Int, bitrate: Int, outputPath: String) -> [String] {
-        var arguments = commonArguments
-        for path in inputs {
-            arguments += ["-i", path]
+    static func audioArguments(
+        inputs: [String],
+        sampleRate: Int,
+        bitrate: Int,
+        gainDecibels: Double?,
+        outputPath: String
+    ) -> [String] {
+        var graph = joinedAudioGraph(inputCount: inputs.count, sampleRate: sampleRate)
+        if let gainDecibels {
+            graph += ",volume=\(formatDecimal(gainDecibels))dB"
         }
+        return commonArguments + inputArguments(inputs) + [
+            "-filter_complex", graph + "[audio]",
+            "-map", "[audio]",
+            "-map_metadata", "-1",
+            "-c:a", "aac", "-b:a", "\(bitrate)k",
+            "-f", "mp4", outputPath,
+        ]
+    }
 
+    /// Arguments of the first pass of loudness normalization, which decodes the joined album and discards it.
+    ///
+    /// loudnorm writes its JSON report at the "info" log level. "level+info" tags every other line with its
+    /// level, so the renderer can tell warnings from the report.
+    static func loudnessMeasurementArguments(inputs: [String], sampleRate: Int) -> [String] {
+        let graph =
+            joinedAudioGraph(inputCount: inputs.count, sampleRate: sampleRate)
+            + ",loudnorm=I=\(formatDecimal(loudnessTarget)):TP=\(formatDecimal(truePeakCeiling))"
+            + ":LRA=11:print_format=json[audio]"
+        return ["-nostdin", "-hide_banner", "-loglevel", "level+info", "-nostats", "-progress", "pipe:1", "-y"]
+            + inputArguments(inputs) + [
+                "-filter_complex", graph,
+                "-map", "[audio]",
+                "-f", "null", "-",
+            ]
+    }
+
+    private static func inputArguments(_ inputs: [String]) -> [String] {
+        inputs.flatMap { MediaProbe.audioInputGuardArguments + ["-i", $0] }
+    }
+
+    /// Builds a filter graph, without its final label, that decodes every input's first audio stream and joins
+    /// them.
+    private static func joinedAudioGraph(inputCount: Int, sampleRate: Int) -> String {
         // Every track is resampled to one rate and layout so the concat filter joins them sample-exactly.
         var chains: [String] = []
         var labels = ""
-        for index in inputs.indices {
+        for index in 0..<inputCount {
             chains.append(
                 "[\(index):a:0]aresample=\(sampleRate)"
                     + ",aformat=sample_fmts=fltp:sample_rates=\(sampleRate):channel_layouts=stereo[a\(index)]"
             )
             labels += "[a\(index)]"
         }
-        chains.append("\(labels)concat=n=\(inputs.count):v=0:a=1[audio]")
-
-        return arguments + [
-            "-filter_complex", chains.joined(separator: ";"),
-            "-map", "[audio]",
-            "-map_metadata", "-1",
-            "-c:a", "aac", "-b:a", "\(bitrate)k",
-            "-f", "mp4", outputPath,
-        ]
+        chains.append("\(labels)concat=n=\(inputCount):v=0:a=1")
+        return chains.joined(separator: ";")
     }
 
     static func muxArguments(
@@ -382,9 +422,24 @@ public struct RenderPlan: Sendable, Equatable {
         return "\(whole)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 
+    /// Formats a number with two decimals and a point, independent of the locale.
+    static func formatDecimal(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let sign = hundredths < 0 ? "-" : ""
+        let magnitude = abs(hundredths)
+        let fraction = magnitude % 100
+        return "\(sign)\(magnitude / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
+
     /// Returns an absolute path, which ffmpeg can never mistake for a protocol such as "http:" or an option.
     static func absolutePath(_ url: URL) -> String {
         url.absoluteURL.standardizedFileURL.path
+    }
+
+    /// Identity of a clip for de-duplication: its cover and, when titles are shown, its title text.
+    private struct ClipKey: Hashable {
+        var cover: CoverKey
+        var titleCard: TitleCard?
     }
 
     /// Identity of a cover for de-duplication, comparing standardized paths.

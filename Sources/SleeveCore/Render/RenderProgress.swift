@@ -3,13 +3,14 @@ import Synchronization
 
 /// Combines the progress of a render's ffmpeg runs into ordered `RenderEvent`s.
 ///
-/// Each part (clip encodes, the audio pass, the mux) reports a completed fraction, and the overall percent is the
-/// weighted sum from the plan. Events are delivered while the lock is held, so they arrive in order even though
-/// several ffmpeg processes report from different threads. Percent never decreases and stays below 100 until
-/// `finish()`.
+/// Each part (clip encodes, the loudness measurement, the audio pass, the mux) reports a completed fraction, and the
+/// overall percent is the weighted sum from the plan. Events are delivered while the lock is held, so they arrive in
+/// order even though several ffmpeg processes report from different threads. Percent never decreases and stays below
+/// 100 until `finish()`.
 final class RenderProgress: Sendable {
     private struct State {
         var clipFractions: [Double]
+        var measurementFraction = 0.0
         var audioFraction = 0.0
         var muxFraction = 0.0
         var lastPercent = 0.0
@@ -22,6 +23,7 @@ final class RenderProgress: Sendable {
 
     private let state: Mutex<State>
     private let clipWeights: [Double]
+    private let measurementWeight: Double
     private let audioWeight: Double
     private let muxWeight: Double
     private let totalWeight: Double
@@ -30,6 +32,7 @@ final class RenderProgress: Sendable {
 
     init(plan: RenderPlan, onEvent: @escaping @Sendable (RenderEvent) -> Void) {
         clipWeights = plan.clips.map(\.weight)
+        measurementWeight = plan.measurementWeight
         audioWeight = plan.audioWeight
         muxWeight = plan.muxWeight
         totalWeight = max(plan.totalWeight, 0.001)
@@ -45,6 +48,14 @@ final class RenderProgress: Sendable {
     func updateClip(_ index: Int, fraction: Double) {
         state.withLock { state in
             state.clipFractions[index] = clamp(fraction)
+            emitProgress(&state, force: false)
+        }
+    }
+
+    /// Records the fraction of the loudness measurement that is done.
+    func updateMeasurement(fraction: Double) {
+        state.withLock { state in
+            state.measurementFraction = clamp(fraction)
             emitProgress(&state, force: false)
         }
     }
@@ -71,6 +82,7 @@ final class RenderProgress: Sendable {
             for index in state.clipFractions.indices {
                 state.clipFractions[index] = 1
             }
+            state.measurementFraction = 1
             state.audioFraction = 1
             let percent = advance(&state)
             onEvent(.concat(percent: percent))
@@ -117,7 +129,9 @@ final class RenderProgress: Sendable {
 
     /// Recomputes the weighted percent, keeps it from decreasing and below 100, and returns it.
     private func advance(_ state: inout State) -> Double {
-        var done = audioWeight * state.audioFraction + muxWeight * state.muxFraction
+        var done =
+            measurementWeight * state.measurementFraction + audioWeight * state.audioFraction
+            + muxWeight * state.muxFraction
         for (weight, fraction) in zip(clipWeights, state.clipFractions) {
             done += weight * fraction
         }

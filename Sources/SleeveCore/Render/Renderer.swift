@@ -3,9 +3,11 @@ import Synchronization
 
 /// Renders an album into one MP4 in which each track shows its cover while it plays.
 ///
-/// The work follows a `RenderPlan`. Each distinct cover is encoded once into a short H.264 clip, while all tracks
-/// are decoded as one continuous stream and encoded to AAC once. Then the concat demuxer repeats and cuts the clips
-/// to each track's frame count, and the result is muxed with the audio and chapters by stream copy.
+/// The work follows a `RenderPlan`. Each distinct cover (with its title text, when titles are shown) is encoded once
+/// into a short H.264 clip, while all tracks are decoded as one continuous stream and encoded to AAC once. Loudness
+/// normalization first measures that stream, then applies one gain in the same audio pass. Then the concat demuxer
+/// repeats and cuts the clips to each track's frame count, and the result is muxed with the audio and chapters by
+/// stream copy.
 public struct Renderer: Sendable {
     public var tools: MediaTools
 
@@ -67,7 +69,7 @@ public struct Renderer: Sendable {
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await encodeClips(plan: plan, progress: progress)
+                try await encodeClips(plan: plan, workDirectory: scratch, progress: progress)
             }
             group.addTask {
                 try await encodeAudio(plan: plan, progress: progress)
@@ -88,10 +90,13 @@ public struct Renderer: Sendable {
 
     // MARK: - Steps
 
-    private func encodeClips(plan: RenderPlan, progress: RenderProgress) async throws {
+    private func encodeClips(plan: RenderPlan, workDirectory: URL, progress: RenderProgress) async throws {
         for clip in plan.clips {
             let trackNumber = (plan.tracks.first { $0.clipIndex == clip.index }?.index ?? 0) + 1
             let frameCount = Double(clip.frameCount)
+            if let titleImage = clip.titleImage {
+                try await renderTitle(titleImage, trackNumber: trackNumber, workDirectory: workDirectory)
+            }
             try await runFFmpeg(
                 arguments: clip.arguments,
                 step: "encoding the cover of track \(trackNumber)",
@@ -105,10 +110,56 @@ public struct Renderer: Sendable {
         }
     }
 
+    /// Writes the title's markup file and runs pango-view, which turns it into a transparent PNG.
+    func renderTitle(_ titleImage: RenderPlan.TitleImage, trackNumber: Int, workDirectory: URL) async throws {
+        try write(titleImage.markup, to: workDirectory.appendingPathComponent(titleImage.markupFileName))
+
+        let result: ToolRunResult
+        do {
+            result = try await ToolProcess.runCancellable(
+                toolName: "pango-view", executable: tools.pangoView, arguments: titleImage.pangoViewArguments)
+        } catch let error as ToolLaunchError {
+            throw RenderError(
+                message: "\(error.message). Titles are drawn with pango-view: install the Debian package "
+                    + "pango1.0-tools, or render without titles."
+            )
+        }
+
+        let image = workDirectory.appendingPathComponent(titleImage.imageFileName)
+        let size = (try? FileManager.default.attributesOfItem(atPath: image.path)[.size] as? Int) ?? 0
+        guard result.exit.isSuccess, size > 0 else {
+            let lastLine = result.standardErrorTail.last ?? "no error message"
+            throw RenderError(
+                message: "pango-view failed while drawing the title of track \(trackNumber) "
+                    + "(\(result.exit.description)): \(lastLine)"
+            )
+        }
+    }
+
     private func encodeAudio(plan: RenderPlan, progress: RenderProgress) async throws {
         let total = plan.totalDuration
+        var arguments = plan.audioArguments
+        if let measurementArguments = plan.loudnessMeasurementArguments {
+            let measurement = try await measureLoudness(
+                arguments: measurementArguments, totalDuration: total, progress: progress)
+            if let gain = measurement.gain(
+                target: RenderPlan.loudnessTarget, peakCeiling: RenderPlan.truePeakCeiling)
+            {
+                arguments = plan.normalizedAudioArguments(gainDecibels: gain)
+                let reached = measurement.integrated + gain
+                if reached < RenderPlan.loudnessTarget - 0.05 {
+                    progress.log(
+                        "Loudness normalization raises the album to \(String(format: "%.1f", reached)) LUFS, not "
+                            + "\(String(format: "%.0f", RenderPlan.loudnessTarget)) LUFS: more gain would push its "
+                            + "true peak above \(String(format: "%.0f", RenderPlan.truePeakCeiling)) dBTP.")
+                }
+            } else {
+                progress.log("The album is silent, so loudness normalization leaves it unchanged.")
+            }
+        }
+
         let encodedDuration = Mutex<Double?>(nil)
-        try await runFFmpeg(arguments: plan.audioArguments, step: "encoding the audio", progress: progress) {
+        try await runFFmpeg(arguments: arguments, step: "encoding the audio", progress: progress) {
             snapshot in
             if let time = snapshot.outputTime {
                 progress.updateAudio(outputTime: time, totalDuration: total)
@@ -128,6 +179,62 @@ public struct Renderer: Sendable {
                     + "the covers do not follow the audio. Use the durations from MediaProbe.probeAudio(at:)."
             )
         }
+    }
+
+    /// Runs the first pass of loudness normalization and returns the album's loudness.
+    ///
+    /// ffmpeg runs at the "info" log level, tagged per line. Lines tagged as warnings or errors go to the log,
+    /// and the untagged lines of loudnorm's JSON report are kept.
+    private func measureLoudness(arguments: [String], totalDuration: Double, progress: RenderProgress)
+        async throws -> LoudnessMeasurement
+    {
+        let reportLines = Mutex<[String]>([])
+        let parser = Mutex(FFmpegProgressParser())
+        let result: ToolRunResult
+        do {
+            result = try await ToolProcess.runCancellable(
+                toolName: "ffmpeg",
+                executable: tools.ffmpeg,
+                arguments: arguments,
+                onOutputLine: { line in
+                    if let time = parser.withLock({ $0.consume(line) })?.outputTime {
+                        progress.updateMeasurement(fraction: time / max(totalDuration, 0.001))
+                    }
+                },
+                onErrorLine: { line in
+                    if let level = Self.taggedLevel(of: line) {
+                        if ["warning", "error", "fatal", "panic"].contains(level) {
+                            progress.log(line.replacingOccurrences(of: "[\(level)] ", with: ""))
+                        }
+                    } else {
+                        reportLines.withLock { $0.append(line) }
+                    }
+                }
+            )
+        } catch let error as ToolLaunchError {
+            throw RenderError(message: error.message)
+        }
+
+        guard result.exit.isSuccess else {
+            let lastLine = result.standardErrorTail.last ?? "no error message"
+            throw RenderError(
+                message: "ffmpeg failed while measuring the loudness (\(result.exit.description)): \(lastLine)")
+        }
+        guard let measurement = LoudnessMeasurement(standardErrorLines: reportLines.withLock({ $0 })) else {
+            throw RenderError(message: "ffmpeg measured the loudness but wrote no loudnorm report to read.")
+        }
+        progress.updateMeasurement(fraction: 1)
+        return measurement
+    }
+
+    /// Returns the level in a line that ffmpeg tagged with "-loglevel level+…", such as "warning" in
+    /// "[mp3 @ 0x55d0] [warning] …", or nil for an untagged line.
+    static func taggedLevel(of line: String) -> String? {
+        for level in ["trace", "debug", "verbose", "info", "warning", "error", "fatal", "panic"]
+        where line.hasPrefix("[\(level)] ") || line.contains("] [\(level)] ") {
+            return level
+        }
+        return nil
     }
 
     /// Maximum accepted difference in seconds between the encoded audio and the sum of the track durations.

@@ -23,19 +23,28 @@ public final class SleeveServer: Sendable {
         store = try SQLiteJobStore(path: configuration.dataFolder.appendingPathComponent("sleeve.sqlite").path)
         media = try FolderMediaStore(root: configuration.dataFolder)
         hub = EventHub(store: store)
+        let metrics = Metrics()
         runner = JobRunner(
             store: store, hub: hub, media: media, renderer: Renderer(tools: configuration.tools),
-            workers: configuration.workers, logger: logger)
+            workers: configuration.workers,
+            timeouts: JobRunner.Timeouts(
+                stallSeconds: configuration.stallTimeoutSeconds, jobSeconds: configuration.jobTimeoutMinutes * 60),
+            metrics: metrics, logger: logger)
 
         var limits = UploadLimits(
             maxFileBytes: Int64(configuration.maxFileMebibytes) << 20,
             maxTotalBytes: Int64(configuration.maxTotalMebibytes) << 20,
             maxQueued: configuration.maxQueued)
-        limits.maxImagePixels = 100_000_000
+        limits.minFreeBytes = Int64(configuration.minFreeMebibytes) << 20
+        limits.maxImagePixels = Int(configuration.maxImageMegapixels * 1_000_000)
+        limits.maxTrackSeconds = configuration.maxTrackMinutes * 60
+        limits.maxAlbumSeconds = configuration.maxAlbumMinutes * 60
 
         let services = SleeveServices(
             store: store, hub: hub, media: media, probe: MediaProbe(tools: configuration.tools), runner: runner,
-            limits: limits, logger: logger, publicFolder: configuration.publicFolder ?? Self.sourcePublicFolder())
+            limits: limits, logger: logger, publicFolder: configuration.publicFolder ?? Self.sourcePublicFolder(),
+            dataFolder: configuration.dataFolder, isDraining: { [runner] in runner.isDraining }, metrics: metrics,
+            tools: configuration.tools)
 
         var httpConfiguration = HTTPServerConfiguration()
         httpConfiguration.host = configuration.host
@@ -43,6 +52,9 @@ public final class SleeveServer: Sendable {
         httpConfiguration.threadPoolSize = 4
         let accessLogger = logger.with(["label.component": "http"])
         http = HTTPServer(configuration: httpConfiguration, handler: SleeveAPI(services: services)) { record in
+            metrics.recordRequest(
+                path: record.path, method: record.method, status: record.status, seconds: record.durationSeconds,
+                bytesReceived: record.bytesReceived)
             accessLogger.info(
                 "request",
                 [
@@ -59,6 +71,7 @@ public final class SleeveServer: Sendable {
 
     /// Starts the workers, the retention sweep and the HTTP server.
     public func start() throws {
+        let fileLimit = FileLimit.raiseToMaximum()
         media.removeAbandonedUploads()
         try runner.start()
 
@@ -67,20 +80,24 @@ public final class SleeveServer: Sendable {
         sweeper.start(interval: interval) { [self] in expireOutputs(olderThan: retention) }
 
         try http.start()
-        logger.info(
-            "server started",
+        // Written at any log level, because with --port 0 this line is the only way to learn the port.
+        logger.log(
+            max(.info, logger.level), "server started",
             [
                 "http.host": configuration.host, "http.port": "\(http.port)",
                 "data_dir": configuration.dataFolder.path, "workers": "\(configuration.workers)",
+                "open_file_limit": "\(fileLimit)",
             ])
     }
 
-    /// Stops taking requests, stops the workers (an interrupted render is queued again at the next start) and
-    /// closes the store.
+    /// Stops taking new albums, lets running renders finish for up to `--shutdown-grace-seconds` (a render still
+    /// running then is stopped and queued again for the next start), then stops serving and closes the store.
+    /// The server keeps serving status requests and event streams until the end.
     public func stop() async {
+        logger.info("draining", ["grace_s": "\(configuration.shutdownGraceSeconds)"])
+        await runner.drain(within: configuration.shutdownGraceSeconds)
         http.stop()
         sweeper.cancel()
-        await runner.stop()
         store.close()
         logger.info("server stopped")
     }
@@ -98,7 +115,7 @@ public final class SleeveServer: Sendable {
         }
     }
 
-    /// The `Public` folder of the source tree, when this binary was built from one that still exists.
+    /// Returns the `Public` folder of the source tree this binary was built from, when it still exists.
     static func sourcePublicFolder() -> URL? {
         let source = URL(fileURLWithPath: #filePath)
         let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Wakes tasks that wait for work. A notification with nobody waiting is kept, so the next wait returns at once.
+/// Wakes tasks that wait for work. A notification while no task waits is kept, so the next wait returns at once.
 final class WakeSignal: Sendable {
     private struct State {
         var isPending = false

@@ -16,6 +16,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 /// The handle is closed by ``close()`` or, failing that, in `deinit`.
 final class SQLiteDatabase {
     private var handle: OpaquePointer?
+    /// Prepared statements by SQL text, reused so that frequent queries are compiled once.
+    private var statements: [String: SQLiteStatement] = [:]
 
     /// Opens or creates the database at `path`, in WAL mode with foreign keys on.
     init(path: String) throws {
@@ -41,6 +43,7 @@ final class SQLiteDatabase {
     }
 
     func close() {
+        statements = [:]
         guard let handle else { return }
         sqlite3_close_v2(handle)
         self.handle = nil
@@ -57,11 +60,18 @@ final class SQLiteDatabase {
         }
     }
 
-    /// Prepares `sql` and binds `values` to its parameters in order.
+    /// Prepares `sql`, or takes its cached statement, and binds `values` to its parameters in order.
     func prepare(_ sql: String, _ values: [SQLiteValue] = []) throws -> SQLiteStatement {
-        var statement: OpaquePointer?
-        try check(sqlite3_prepare_v2(handle, sql, -1, &statement, nil), "prepare")
-        let prepared = SQLiteStatement(statement: statement!, database: self)
+        let prepared: SQLiteStatement
+        if let cached = statements[sql] {
+            cached.reset()
+            prepared = cached
+        } else {
+            var statement: OpaquePointer?
+            try check(sqlite3_prepare_v2(handle, sql, -1, &statement, nil), "prepare")
+            prepared = SQLiteStatement(statement: statement!, database: self)
+            statements[sql] = prepared
+        }
         for (index, value) in values.enumerated() {
             try prepared.bind(value, at: Int32(index + 1))
         }
@@ -123,7 +133,8 @@ enum SQLiteValue {
 /// A prepared statement, finalized when released.
 final class SQLiteStatement {
     private let statement: OpaquePointer
-    private let database: SQLiteDatabase
+    // Unowned: the database owns its cached statements and outlives every use of them.
+    private unowned let database: SQLiteDatabase
 
     /// The SQLite "copy this value" destructor constant, which the C header defines as a cast of -1.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -146,6 +157,12 @@ final class SQLiteStatement {
         case .text(let text): code = sqlite3_bind_text(statement, index, text, -1, Self.transient)
         }
         try database.check(code, "bind")
+    }
+
+    /// Makes the statement ready to run again and clears its bindings.
+    func reset() {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
     }
 
     /// Advances to the next row; returns false when the statement is done.

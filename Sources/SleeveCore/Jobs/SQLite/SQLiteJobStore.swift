@@ -166,6 +166,13 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func countByStatus() throws -> [String: Int] {
+        try withConnection { db in
+            let rows = try db.query("SELECT status, COUNT(*) FROM jobs GROUP BY status") { ($0.text(0) ?? "", Int($0.int(1))) }
+            return Dictionary(rows, uniquingKeysWith: +)
+        }
+    }
+
     public func jobsFinished(before date: Date) throws -> [Job] {
         try withConnection { db in
             try db.query(
