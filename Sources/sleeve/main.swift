@@ -59,7 +59,8 @@ func serve(_ arguments: [String]) async -> Int32 {
     do {
         let parsed = try ServeConfiguration.options.parse(arguments, environment: ProcessInfo.processInfo.environment)
         guard parsed.positional.isEmpty else {
-            throw CommandLineError("sleeve serve takes no arguments besides options, but got \"\(parsed.positional[0])\".")
+            throw CommandLineError(
+                "sleeve serve takes no arguments besides options, but got \"\(parsed.positional[0])\".")
         }
         configuration = try ServeConfiguration(parsed)
     } catch {

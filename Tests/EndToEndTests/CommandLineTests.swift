@@ -16,9 +16,10 @@ import Testing
         #expect(help.text.contains("sleeve render"))
 
         let serveHelp = try Command.run(Self.sleeve, ["serve", "--help"])
-        for option in ["--host", "--port", "--data-dir", "--max-file-mb", "--max-total-mb", "--workers", "--max-queued",
-            "--retention-minutes", "--ffmpeg", "--ffprobe", "SLEEVE_MAX_FILE_MB"]
-        {
+        for option in [
+            "--host", "--port", "--data-dir", "--max-file-mb", "--max-total-mb", "--workers", "--max-queued",
+            "--retention-minutes", "--ffmpeg", "--ffprobe", "SLEEVE_MAX_FILE_MB",
+        ] {
             #expect(serveHelp.text.contains(option), "serve --help lists \(option)")
         }
         let renderHelp = try Command.run(Self.sleeve, ["render", "--help"])
@@ -32,7 +33,8 @@ import Testing
         let noTracks = try Command.run(Self.sleeve, ["render", "-o", "/tmp/x.mp4"], allowFailure: true)
         #expect(noTracks.status == 64)
         #expect(noTracks.standardError.contains("No tracks"))
-        let oddWidth = try Command.run(Self.sleeve, ["render", "-o", "/tmp/x.mp4", "--width", "641", "a.mp3"], allowFailure: true)
+        let oddWidth = try Command.run(
+            Self.sleeve, ["render", "-o", "/tmp/x.mp4", "--width", "641", "a.mp3"], allowFailure: true)
         #expect(oddWidth.status == 64)
         #expect(try Command.run(Self.sleeve, ["frobnicate"], allowFailure: true).status == 64)
     }
@@ -84,8 +86,10 @@ import Testing
 
         let run = try Command.run(
             Self.sleeve,
-            ["render", "--json", "-o", output.path, "--cover", cover.path, "--width", "320", "--height", "180",
-             first.path, "--title", "First: \"one\"", second.path, "--artist", "Someone"])
+            [
+                "render", "--json", "-o", output.path, "--cover", cover.path, "--width", "320", "--height", "180",
+                first.path, "--title", "First: \"one\"", second.path, "--artist", "Someone",
+            ])
         let lines = run.text.split(separator: "\n").map { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
         }
@@ -137,14 +141,17 @@ import Testing
         try TestMedia.tone(first, seconds: 1.5, frequency: 300)
         try TestMedia.image(cover, width: 60, height: 180, colour: "0xFF0000")
         let album = media.url.appendingPathComponent("album.json")
-        try #"{"cover":"tall.png","width":320,"height":180,"background":"blur","audioBitrate":96,"tracks":[{"audio":"first.wav"}]}"#
+        try
+            #"{"cover":"tall.png","width":320,"height":180,"background":"blur","audioBitrate":96,"tracks":[{"audio":"first.wav"}]}"#
             .write(to: album, atomically: true, encoding: .utf8)
         let output = media.url.appendingPathComponent("album.mp4")
 
         let run = try Command.run(
             Self.sleeve,
-            ["render", album.path, "-o", output.path, "--show-titles", "--normalize", "--quality", "small",
-             "--audio-bitrate", "128"])
+            [
+                "render", album.path, "-o", output.path, "--show-titles", "--normalize", "--quality", "small",
+                "--audio-bitrate", "128",
+            ])
         #expect(run.text == "0:00 first\n")
         let report = try TestMedia.probe(output)
         let streams = try #require(report["streams"] as? [[String: Any]])
@@ -156,8 +163,10 @@ import Testing
         // Beside the tall cover, the blurred background shows red instead of black.
         let edge = try Command.run(
             "ffmpeg",
-            ["-hide_banner", "-loglevel", "error", "-ss", "0.5", "-i", output.path, "-frames:v", "1",
-             "-vf", "crop=2:2:10:40", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"])
+            [
+                "-hide_banner", "-loglevel", "error", "-ss", "0.5", "-i", output.path, "-frames:v", "1",
+                "-vf", "crop=2:2:10:40", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+            ])
         let red = try #require([UInt8](edge.standardOutput).first)
         #expect(red > 60, "red \(red) beside the cover")
     }

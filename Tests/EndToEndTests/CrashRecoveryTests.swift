@@ -21,7 +21,8 @@ import Testing
             logFile: media.url.appendingPathComponent("first.log"))
         let running = try #require(
             await first.client.request("POST", "/api/render", form: form).json["jobId"] as? String)
-        let queued = try #require(await first.client.request("POST", "/api/render", form: form).json["jobId"] as? String)
+        let queued = try #require(
+            await first.client.request("POST", "/api/render", form: form).json["jobId"] as? String)
         _ = try await JobLifecycleTests.waitForStatus("running", of: running, client: first.client)
         let before = ParsedEvent.parse(
             try await first.client.eventStream("/api/render/\(running)/log", timeout: 1))
@@ -39,7 +40,8 @@ import Testing
         try slowUpload.run()
         let uploads = URL(fileURLWithPath: data).appendingPathComponent("uploads")
         let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline && ((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []).isEmpty {
+        while Date() < deadline && ((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []).isEmpty
+        {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(!((try? FileManager.default.contentsOfDirectory(atPath: uploads.path)) ?? []).isEmpty)
@@ -96,7 +98,10 @@ import Testing
             let store = try SQLiteJobStore(path: dataFolder.appendingPathComponent("sleeve.sqlite").path)
             let job = Job(
                 id: id, status: .running, createdAt: Date(), startedAt: Date(), album: nil, options: RenderOptions(),
-                tracks: [JobTrack(title: "Lost", artist: nil, duration: 1, audioFile: "audio_0", cover: .image(file: "image_0"))],
+                tracks: [
+                    JobTrack(
+                        title: "Lost", artist: nil, duration: 1, audioFile: "audio_0", cover: .image(file: "image_0"))
+                ],
                 attempts: 3)
             try store.insert(job, events: [JobEvent(kind: .log, data: "Rendering started.")])
             store.close()
@@ -114,19 +119,21 @@ import Testing
     @Test func crashingFFmpegFailsJob() async throws {
         let media = try TemporaryFolder()
         let form = try JobLifecycleTests.smallAlbum(in: media.url)
-        let ffmpeg = try Command.run("sh", ["-c", "command -v ffmpeg"]).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ffmpeg = try Command.run("sh", ["-c", "command -v ffmpeg"]).text.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let crashing = media.url.appendingPathComponent("ffmpeg-crashing")
         // Probes (to the null muxer) work; every render step dies of SIGSEGV.
         try """
-            #!/bin/sh
-            case "$*" in *"-f null"*) exec \(ffmpeg) "$@" ;; esac
-            kill -SEGV $$
+        #!/bin/sh
+        case "$*" in *"-f null"*) exec \(ffmpeg) "$@" ;; esac
+        kill -SEGV $$
 
-            """.write(to: crashing, atomically: true, encoding: .utf8)
+        """.write(to: crashing, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: crashing.path)
 
         try await withTestServer(configure: { $0.tools.ffmpeg = crashing.path }) { server in
-            let jobId = try #require(await server.client.request("POST", "/api/render", form: form).json["jobId"] as? String)
+            let jobId = try #require(
+                await server.client.request("POST", "/api/render", form: form).json["jobId"] as? String)
             let status = try await JobLifecycleTests.waitForStatus("failed", of: jobId, client: server.client)
             let message = status["error"] as? String ?? ""
             #expect(message.contains("ffmpeg"), "\(message)")

@@ -22,7 +22,8 @@ import Testing
     /// call writes a file; the probes of uploads, which decode to the null muxer, run at once.
     static func delayedFFmpeg(in folder: URL, seconds: Double) throws -> String {
         let script = folder.appendingPathComponent("ffmpeg-after-delay")
-        let ffmpeg = try Command.run("sh", ["-c", "command -v ffmpeg"]).text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let ffmpeg = try Command.run("sh", ["-c", "command -v ffmpeg"]).text.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let text = """
             #!/bin/sh
             case "$*" in *"-f null"*) ;; *) sleep \(seconds) ;; esac
@@ -102,7 +103,8 @@ import Testing
             let events = ParsedEvent.parse(try await client.eventStream("/api/render/\(jobId)/log", timeout: 10))
             #expect(events.last?.event == "error")
             #expect(events.last?.data.contains("cancelled") == true)
-            #expect(try await client.request("DELETE", "/api/render/\(jobId)").status == 204, "cancelling twice is fine")
+            #expect(
+                try await client.request("DELETE", "/api/render/\(jobId)").status == 204, "cancelling twice is fine")
             #expect(server.storedFiles().filter { !$0.hasSuffix("/") && $0.split(separator: "/").count > 2 }.isEmpty)
 
             let sleeping = try Command.run("pgrep", ["-f", ffmpeg], allowFailure: true)
@@ -131,8 +133,10 @@ import Testing
             let client = server.client
             let jobId = try #require(await client.request("POST", "/api/render", form: form).json["jobId"] as? String)
 
-            async let first = Task.detached { try await client.eventStream("/api/render/\(jobId)/log", timeout: 60) }.value
-            async let second = Task.detached { try await client.eventStream("/api/render/\(jobId)/log", timeout: 60) }.value
+            async let first = Task.detached { try await client.eventStream("/api/render/\(jobId)/log", timeout: 60) }
+                .value
+            async let second = Task.detached { try await client.eventStream("/api/render/\(jobId)/log", timeout: 60) }
+                .value
             let (one, two) = try await (first, second)
             let events = ParsedEvent.parse(one)
             #expect(events.last?.event == "done")

@@ -26,8 +26,11 @@ import Testing
             #expect(metrics.status == 200)
             #expect(metrics.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
             let text = metrics.text
-            #expect(text.contains(#"sleeve_http_requests_total{route="/api/render/{jobId}",method="GET",status="404"} 1"#))
-            #expect(text.contains(#"sleeve_http_requests_total{route="/api/render/{jobId}/log",method="GET",status="404"} 1"#))
+            #expect(
+                text.contains(#"sleeve_http_requests_total{route="/api/render/{jobId}",method="GET",status="404"} 1"#))
+            #expect(
+                text.contains(
+                    #"sleeve_http_requests_total{route="/api/render/{jobId}/log",method="GET",status="404"} 1"#))
             #expect(text.contains(#"sleeve_http_request_duration_seconds_count{route="/api/render/{jobId}"} 1"#))
             #expect(text.contains("sleeve_queue_length 0"))
             #expect(text.contains(#"sleeve_jobs{status="queued"} 0"#))

@@ -30,7 +30,8 @@ import Testing
         try TestMedia.image(png, width: 333, height: 501, colour: "0x00FF00", transparent: true)
         try TestMedia.image(webp, width: 300, height: 300, colour: "0x0000FF")
 
-        let meta = #"{"tracks":[{"title":"Opening \"Night\""},{"title":"Café; 50% {x}","artist":"Ünïcode"},{}],"width":\#(width),"height":\#(height),"fps":30,"album":"Test Album"}"#
+        let meta =
+            #"{"tracks":[{"title":"Opening \"Night\""},{"title":"Café; 50% {x}","artist":"Ünïcode"},{}],"width":\#(width),"height":\#(height),"fps":30,"album":"Test Album"}"#
         return Album(
             folder: folder,
             form: [
@@ -96,7 +97,8 @@ import Testing
             try download.body.write(to: video)
             try Self.checkVideo(video, width: 640, height: 360, durations: durations, starts: starts)
 
-            let partial = try await client.request("GET", "/api/render/\(jobId)/download", headers: ["Range": "bytes=0-99"])
+            let partial = try await client.request(
+                "GET", "/api/render/\(jobId)/download", headers: ["Range": "bytes=0-99"])
             #expect(partial.status == 206)
             #expect(partial.body.count == 100)
             #expect(partial.headers["content-range"] == "bytes 0-99/\(download.body.count)")
@@ -270,10 +272,10 @@ import Testing
             for time in [start + 1.5 * frame, end - 1.5 * frame] {
                 let pixel = try TestMedia.centrePixel(of: video, at: time)
                 let expected = colours[index]
-                let distance = abs(pixel.red - expected.0) + abs(pixel.green - expected.1) + abs(pixel.blue - expected.2)
+                let distance =
+                    abs(pixel.red - expected.0) + abs(pixel.green - expected.1) + abs(pixel.blue - expected.2)
                 #expect(distance < 60, "track \(index) at \(time) s shows \(pixel), expected \(expected)")
             }
         }
     }
 }
-

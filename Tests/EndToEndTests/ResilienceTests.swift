@@ -75,12 +75,18 @@ struct FullDiskTests {
         let cover = media.url.appendingPathComponent("noise.png")
         try Command.run(
             "ffmpeg",
-            ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=d=120:a=0.3", "-c:a", "libmp3lame",
-             "-b:a", "48k", audio.path])
+            [
+                "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=d=120:a=0.3", "-c:a",
+                "libmp3lame",
+                "-b:a", "48k", audio.path,
+            ])
         try Command.run(
             "ffmpeg",
-            ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "nullsrc=s=1280x720,geq=random(1)*255:128:128",
-             "-frames:v", "1", cover.path])
+            [
+                "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                "nullsrc=s=1280x720,geq=random(1)*255:128:128",
+                "-frames:v", "1", cover.path,
+            ])
 
         let mountPoint = media.url.appendingPathComponent("small-disk")
         try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)

@@ -46,7 +46,8 @@ import Testing
         let inputs = try Inputs()
         try await withTestServer { server in
             try await expectRejected(
-                [("audio_0", .file(inputs.mp3)), ("image_0", .file(inputs.png))], status: 400, field: "meta", on: server)
+                [("audio_0", .file(inputs.mp3)), ("image_0", .file(inputs.png))], status: 400, field: "meta", on: server
+            )
         }
     }
 
@@ -141,7 +142,8 @@ import Testing
             : "ffconcat version 1.0\nfile \(inputs.mp3.path)\n"
         try text.write(to: playlist, atomically: true, encoding: .utf8)
         if kind == "hls" {
-            let followed = try Command.run("ffprobe", ["-v", "error", "-show_entries", "format=format_name", playlist.path])
+            let followed = try Command.run(
+                "ffprobe", ["-v", "error", "-show_entries", "format=format_name", playlist.path])
             #expect(followed.text.contains("hls"))
         }
 
@@ -225,7 +227,9 @@ import Testing
     @Test func unknownJobIsNotFound() async throws {
         try await withTestServer { server in
             let id = UUID().uuidString.lowercased()
-            for path in ["/api/render/\(id)", "/api/render/\(id)/log", "/api/render/\(id)/download", "/api/render/nope"] {
+            for path in [
+                "/api/render/\(id)", "/api/render/\(id)/log", "/api/render/\(id)/download", "/api/render/nope",
+            ] {
                 let response = try await server.client.request("GET", path)
                 #expect(response.status == 404, "\(path)")
                 #expect(response.json["error"] is String, "\(path)")

@@ -36,7 +36,8 @@ private final class SlowFinishReceiver: HTTPBodyReceiver {
             }
         ) { server in
             let slow = try TestClient(port: server.port)
-            try slow.send("POST /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nbody")
+            try slow.send(
+                "POST /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nbody")
             usleep(200_000)
 
             // One daemon thread serves both connections: the quick request is answered while finish() runs.

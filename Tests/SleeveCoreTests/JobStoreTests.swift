@@ -4,11 +4,12 @@ import Testing
 
 @testable import SleeveCore
 
-
 func makeJob(id: String = UUID().uuidString.lowercased(), title: String = "One") -> Job {
     Job(
         id: id, createdAt: Date(timeIntervalSince1970: 1_700_000_000), album: "Album", options: RenderOptions(),
-        tracks: [JobTrack(title: title, artist: nil, duration: 2.5, audioFile: "audio_0", cover: .image(file: "image_0"))])
+        tracks: [
+            JobTrack(title: title, artist: nil, duration: 2.5, audioFile: "audio_0", cover: .image(file: "image_0"))
+        ])
 }
 
 @Suite struct SQLiteJobStoreTests {

@@ -218,7 +218,8 @@ import Testing
             tracks: tracks, options: RenderOptions(normalizesLoudness: true), workDirectory: work, output: output)
         let measurement = try #require(plan.loudnessMeasurementArguments)
         let measurementGraph = try graph(of: measurement)
-        #expect(measurementGraph.hasSuffix("concat=n=2:v=0:a=1,loudnorm=I=-14.00:TP=-1.00:LRA=11:print_format=json[audio]"))
+        #expect(
+            measurementGraph.hasSuffix("concat=n=2:v=0:a=1,loudnorm=I=-14.00:TP=-1.00:LRA=11:print_format=json[audio]"))
         #expect(measurement.suffix(3) == ["-f", "null", "-"])
         #expect(measurement.contains("level+info"))
         #expect(plan.audioArguments == plain.audioArguments)

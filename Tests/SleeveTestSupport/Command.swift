@@ -51,7 +51,9 @@ public struct Command {
             standardError: String(decoding: errorData.get(), as: UTF8.self))
         if !allowFailure && result.status != 0 {
             throw Failure(
-                description: "\(executable) \(arguments.joined(separator: " ")) exited with \(result.status): \(result.standardError.suffix(2_000))")
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) exited with \(result.status): \(result.standardError.suffix(2_000))"
+            )
         }
         return result
     }

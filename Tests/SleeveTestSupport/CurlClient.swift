@@ -91,7 +91,8 @@ public struct CurlClient: Sendable {
 
         let output = try Command.run("curl", arguments, allowFailure: true)
         guard output.status == 0 else {
-            throw Command.Failure(description: "curl \(method) \(path) failed (\(output.status)): \(output.standardError)")
+            throw Command.Failure(
+                description: "curl \(method) \(path) failed (\(output.status)): \(output.standardError)")
         }
         return Response(
             status: Int(output.text) ?? 0,

@@ -57,7 +57,8 @@ public enum TestMedia {
             "ffmpeg",
             [
                 "-hide_banner", "-loglevel", "error", "-ss", String(format: "%.3f", time), "-i", video.path,
-                "-frames:v", "1", "-vf", "crop=2:2:iw/2:ih/2,scale=1:1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+                "-frames:v", "1", "-vf", "crop=2:2:iw/2:ih/2,scale=1:1", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                "pipe:1",
             ])
         let bytes = [UInt8](output.standardOutput)
         guard bytes.count >= 3 else { throw Command.Failure(description: "no frame at \(time) s in \(video.path)") }

@@ -28,7 +28,8 @@ struct AlbumSubmission: Sendable {
     }
 
     private func checkFiles(_ upload: UploadedAlbum, trackCount: Int) throws(APIError) {
-        for file in upload.files.values.sorted(by: { $0.storedName < $1.storedName }) where file.slot.index >= trackCount {
+        for file in upload.files.values.sorted(by: { $0.storedName < $1.storedName })
+        where file.slot.index >= trackCount {
             throw APIError.badRequest(
                 "\(file.storedName) is for track \(file.slot.index), but meta.tracks lists \(trackCount) track\(trackCount == 1 ? "" : "s") (0 to \(trackCount - 1)). Remove the file or add the track.",
                 field: file.storedName)
@@ -38,7 +39,8 @@ struct AlbumSubmission: Sendable {
                 "Track \(index) has no audio file. Add a file field named audio_\(index).", field: "audio_\(index)")
         }
         for file in upload.files.values.sorted(by: { $0.storedName < $1.storedName }) where file.size == 0 {
-            throw APIError.badRequest("\(file.storedName) is empty (0 bytes). Send the file again.", field: file.storedName)
+            throw APIError.badRequest(
+                "\(file.storedName) is empty (0 bytes). Send the file again.", field: file.storedName)
         }
     }
 
@@ -49,7 +51,9 @@ struct AlbumSubmission: Sendable {
 
     /// Probes every file, two at a time, and throws the first failure in field order.
     private func probe(_ upload: UploadedAlbum, trackCount: Int) throws(APIError) -> Probed {
-        let files = upload.files.values.sorted { ($0.slot.index, $0.slot.kind.rawValue) < ($1.slot.index, $1.slot.kind.rawValue) }
+        let files = upload.files.values.sorted {
+            ($0.slot.index, $0.slot.kind.rawValue) < ($1.slot.index, $1.slot.kind.rawValue)
+        }
         let results = ProbeResults(count: files.count)
         let probe = services.probe
         let folder = upload.folder
@@ -123,10 +127,13 @@ struct AlbumSubmission: Sendable {
                 field: file.storedName)
         case .unreadable:
             return APIError(
-                status: 415, "\(file.storedName)\(name) could not be read: \(probeError.message) Check that the file is complete.",
+                status: 415,
+                "\(file.storedName)\(name) could not be read: \(probeError.message) Check that the file is complete.",
                 field: file.storedName)
         case .toolFailed:
-            return APIError(status: 503, "The server could not inspect \(file.storedName): \(probeError.message)", field: file.storedName)
+            return APIError(
+                status: 503, "The server could not inspect \(file.storedName): \(probeError.message)",
+                field: file.storedName)
         }
     }
 
@@ -146,7 +153,9 @@ struct AlbumSubmission: Sendable {
         return (0..<count).map { index in
             let info = probed.audio[index]!
             let file = upload.files["audio_\(index)"]!
-            let fileTitle = file.originalName.map { ($0 as NSString).deletingPathExtension }.flatMap { $0.isEmpty ? nil : $0 }
+            let fileTitle = file.originalName.map { ($0 as NSString).deletingPathExtension }.flatMap {
+                $0.isEmpty ? nil : $0
+            }
             return JobTrack(
                 title: meta.tracks[index].title ?? nonBlank(info.title) ?? fileTitle ?? "Track \(index + 1)",
                 artist: meta.tracks[index].artist ?? nonBlank(info.artist),

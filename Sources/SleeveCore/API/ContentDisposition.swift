@@ -4,11 +4,12 @@ enum ContentDisposition {
     /// ASCII (others become `_`), so no name can break the header; `filename*` carries the full name
     /// percent-encoded.
     static func attachment(filename: String) -> String {
-        let cleaned = String(filename.unicodeScalars.map { scalar -> Character in
-            // Control characters and path separators never reach the header or the saved file's name.
-            if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "/" || scalar == "\\" { return "_" }
-            return Character(scalar)
-        })
+        let cleaned = String(
+            filename.unicodeScalars.map { scalar -> Character in
+                // Control characters and path separators never reach the header or the saved file's name.
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "/" || scalar == "\\" { return "_" }
+                return Character(scalar)
+            })
 
         var ascii = ""
         for scalar in cleaned.unicodeScalars {

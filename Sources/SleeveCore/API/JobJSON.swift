@@ -4,7 +4,8 @@ import Foundation
 public enum JobJSON {
     /// Serialises a JSON object with sorted keys; `[String: Any]` keeps optional fields simply absent.
     public static func string(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -19,7 +20,8 @@ public enum JobJSON {
     /// Returns the tracklist in YouTube's description format, one `0:00 Title` line per track.
     public static func tracklist(of job: Job) -> String {
         Tracklist.youtube(
-            titles: job.tracks.map(\.title), artists: job.tracks.map(\.artist), starts: job.tracks.map { $0.start ?? 0 },
+            titles: job.tracks.map(\.title), artists: job.tracks.map(\.artist),
+            starts: job.tracks.map { $0.start ?? 0 },
             totalDuration: job.tracks.reduce(0) { $0 + $1.duration })
     }
 

@@ -42,7 +42,8 @@ final class ProbeReceiver: HTTPBodyReceiver {
         originalName = filename
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw HTTPError(APIError(status: 507, "The server could not store the file to probe.", field: "file").response)
+            throw HTTPError(
+                APIError(status: 507, "The server could not store the file to probe.", field: "file").response)
         }
     }
 
@@ -62,7 +63,8 @@ final class ProbeReceiver: HTTPBodyReceiver {
             let written = write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw HTTPError(APIError(status: 507, "The server could not store the file to probe.", field: "file").response)
+                throw HTTPError(
+                    APIError(status: 507, "The server could not store the file to probe.", field: "file").response)
             }
             offset += written
         }
@@ -105,7 +107,8 @@ final class ProbeReceiver: HTTPBodyReceiver {
                 status: 200, JobJSON.string(["kind": "image", "width": image.width, "height": image.height]),
                 contentType: "application/json; charset=utf-8")
         } catch let error as MediaProbeError where error.kind == .toolFailed {
-            return APIError(status: 503, "The server could not inspect the file: \(error.message)", field: "file").response
+            return APIError(status: 503, "The server could not inspect the file: \(error.message)", field: "file")
+                .response
         } catch {
             let name = originalName.map { "\($0) is" } ?? "The file is"
             return APIError(

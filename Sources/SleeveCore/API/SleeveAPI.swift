@@ -20,7 +20,10 @@ public struct SleeveAPI: HTTPHandler {
             return .respond(error.response)
         } catch {
             services.logger.error("request failed", ["error": "\(error)", "http.request_id": request.id])
-            return .respond(APIError(status: 500, "The server failed to process this request. The error is logged with the request id.").response)
+            return .respond(
+                APIError(
+                    status: 500, "The server failed to process this request. The error is logged with the request id."
+                ).response)
         }
     }
 
@@ -172,7 +175,8 @@ public struct SleeveAPI: HTTPHandler {
             problems.append("the server is shutting down")
         }
         guard problems.isEmpty else {
-            var response = HTTPResponse.json(status: 503, ["status": "unavailable", "error": problems.joined(separator: "; ")])
+            var response = HTTPResponse.json(
+                status: 503, ["status": "unavailable", "error": problems.joined(separator: "; ")])
             response.headers.add("Retry-After", "30")
             return response
         }
@@ -206,7 +210,9 @@ public struct SleeveAPI: HTTPHandler {
         case .cancelled, .alreadyCancelled:
             return HTTPResponse(status: 204)
         case .alreadyFinished(let status):
-            throw APIError(status: 409, "The job already ended (\(status.rawValue)); only queued or running jobs can be cancelled.")
+            throw APIError(
+                status: 409, "The job already ended (\(status.rawValue)); only queued or running jobs can be cancelled."
+            )
         case .notFound:
             throw APIError.notFound("No job has the id \(jobId). It may never have existed on this server.")
         }
@@ -240,7 +246,8 @@ public struct SleeveAPI: HTTPHandler {
 
     private func eventStream(of jobId: String, request: HTTPRequest) throws -> HTTPResponse {
         _ = try loadJob(jobId)
-        let lastEventId = Int64(request.headers["Last-Event-ID"]?.trimmingCharacters(in: .whitespaces) ?? "")
+        let lastEventId =
+            Int64(request.headers["Last-Event-ID"]?.trimmingCharacters(in: .whitespaces) ?? "")
             ?? request.query["lastEventId"].flatMap { Int64($0) } ?? 0
 
         if lastEventId > 0, let final = try services.hub.finalEvent(of: jobId), lastEventId >= final.id {
@@ -263,7 +270,8 @@ public struct SleeveAPI: HTTPHandler {
         guard job.status == .done else {
             throw APIError(
                 status: 409,
-                "The video is not ready: the job is \(job.status.rawValue). Follow /api/render/\(jobId)/log until the done event.")
+                "The video is not ready: the job is \(job.status.rawValue). Follow /api/render/\(jobId)/log until the done event."
+            )
         }
         guard !job.isExpired else {
             throw APIError(status: 410, "The video was removed after the retention period. Render the album again.")

@@ -50,7 +50,8 @@ final class UploadReceiver: HTTPBodyReceiver {
 
         if name == "meta" {
             guard upload.meta == nil else {
-                throw HTTPError(APIError.badRequest("The meta field was sent twice; send it once.", field: "meta").response)
+                throw HTTPError(
+                    APIError.badRequest("The meta field was sent twice; send it once.", field: "meta").response)
             }
             upload.meta = Data()
             current = CurrentPart(name: name)
@@ -72,7 +73,8 @@ final class UploadReceiver: HTTPBodyReceiver {
                 ).response)
         }
         guard upload.files[name] == nil else {
-            throw HTTPError(APIError.badRequest("The file \(name) was sent twice; send each file once.", field: name).response)
+            throw HTTPError(
+                APIError.badRequest("The file \(name) was sent twice; send each file once.", field: name).response)
         }
 
         let path = folder.appendingPathComponent(name).path
@@ -103,7 +105,8 @@ final class UploadReceiver: HTTPBodyReceiver {
             guard part.bytes <= limits.maxMetaBytes else {
                 throw HTTPError(
                     APIError(
-                        status: 413, "The meta field is larger than \(Self.mebibytes(limits.maxMetaBytes)); send only the album's JSON.",
+                        status: 413,
+                        "The meta field is larger than \(Self.mebibytes(limits.maxMetaBytes)); send only the album's JSON.",
                         field: "meta"
                     ).response)
             }
@@ -175,7 +178,8 @@ final class UploadReceiver: HTTPBodyReceiver {
                 status: 507, "The server has no room left to store \(field). Try again later or send a smaller album.",
                 field: field)
         }
-        return APIError(status: 500, "The server could not store \(field): \(String(cString: strerror(code))).", field: field)
+        return APIError(
+            status: 500, "The server could not store \(field): \(String(cString: strerror(code))).", field: field)
     }
 
     static func lowSpaceError(field: String?) -> APIError {

@@ -39,9 +39,12 @@ final class RenderReporter: Sendable {
         let total = tracks.reduce(0) { $0 + $1.duration }
         state.withLock { $0.titles = tracks.map(\.title) }
         if writesJSON {
-            emit("log", text: "Rendering \(tracks.count) track\(tracks.count == 1 ? "" : "s"), \(Self.clock(total)) of audio.")
+            emit(
+                "log",
+                text: "Rendering \(tracks.count) track\(tracks.count == 1 ? "" : "s"), \(Self.clock(total)) of audio.")
         } else {
-            StandardError.write("Rendering \(tracks.count) track\(tracks.count == 1 ? "" : "s"), \(Self.clock(total)) of audio.\n")
+            StandardError.write(
+                "Rendering \(tracks.count) track\(tracks.count == 1 ? "" : "s"), \(Self.clock(total)) of audio.\n")
         }
     }
 
@@ -59,7 +62,9 @@ final class RenderReporter: Sendable {
         case .segment(let index, let total, let percent):
             update(percent: percent, track: index)
             if writesJSON {
-                emit("progress", object: ["step": "segment", "index": index, "total": total, "percent": rounded(percent)])
+                emit(
+                    "progress",
+                    object: ["step": "segment", "index": index, "total": total, "percent": rounded(percent)])
             } else if !isTerminal {
                 let title = state.withLock { index < $0.titles.count ? $0.titles[index] : "" }
                 StandardError.write("Track \(index + 1)/\(total): \(title)\n")
@@ -86,7 +91,8 @@ final class RenderReporter: Sendable {
                     return true
                 }
                 if shouldPrint {
-                    StandardError.write(String(format: "%.0f%% done, %@ elapsed\n", state.withLock { $0.percent }, Self.clock(elapsed)))
+                    StandardError.write(
+                        String(format: "%.0f%% done, %@ elapsed\n", state.withLock { $0.percent }, Self.clock(elapsed)))
                 }
             }
             redraw()
@@ -102,7 +108,8 @@ final class RenderReporter: Sendable {
         clearBar()
         StandardError.write(
             String(
-                format: "Wrote %@ (%@, %.1f MB) in %.1f s.\n", output.path, Self.clock(duration), Double(size) / 1_000_000,
+                format: "Wrote %@ (%@, %.1f MB) in %.1f s.\n", output.path, Self.clock(duration),
+                Double(size) / 1_000_000,
                 elapsed))
         FileHandle.standardOutput.write(Data((tracklist + "\n").utf8))
     }

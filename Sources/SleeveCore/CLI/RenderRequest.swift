@@ -58,7 +58,8 @@ public struct RenderRequest: Sendable {
         func lastTrack(for option: String) throws(CommandLineError) -> Int {
             guard !request.tracks.isEmpty else {
                 throw CommandLineError(
-                    "\(option) describes the audio file named before it, but no audio file came first. Example: sleeve render -o album.mp4 intro.flac \(option) …")
+                    "\(option) describes the audio file named before it, but no audio file came first. Example: sleeve render -o album.mp4 intro.flac \(option) …"
+                )
             }
             return request.tracks.count - 1
         }
@@ -158,7 +159,8 @@ public struct RenderRequest: Sendable {
         outputOptions.apply(to: &request.options)
 
         guard !request.tracks.isEmpty else {
-            throw CommandLineError("No tracks given. Example: sleeve render -o album.mp4 --cover cover.jpg 01.flac 02.flac")
+            throw CommandLineError(
+                "No tracks given. Example: sleeve render -o album.mp4 --cover cover.jpg 01.flac 02.flac")
         }
         guard request.tracks.count <= AlbumMeta.maxTracks else {
             throw CommandLineError("\(request.tracks.count) tracks given; an album has at most \(AlbumMeta.maxTracks).")
@@ -201,7 +203,8 @@ public struct RenderRequest: Sendable {
         for (position, entry) in entries.enumerated() {
             guard let audio = try path(entry["audio"], field: "tracks[\(position)].audio") else {
                 throw CommandLineError(
-                    "\(file.lastPathComponent): tracks[\(position)] has no audio file. Add \"audio\": \"path/to/file.flac\".")
+                    "\(file.lastPathComponent): tracks[\(position)] has no audio file. Add \"audio\": \"path/to/file.flac\"."
+                )
             }
             tracks.append(
                 Track(
@@ -238,12 +241,14 @@ public struct RenderRequest: Sendable {
         for (name, value) in [("width", options.width), ("height", options.height)] {
             guard AlbumMeta.sizeRange.contains(value), value % 2 == 0 else {
                 throw CommandLineError(
-                    "--\(name) is \(value); use an even number from \(AlbumMeta.sizeRange.lowerBound) to \(AlbumMeta.sizeRange.upperBound).")
+                    "--\(name) is \(value); use an even number from \(AlbumMeta.sizeRange.lowerBound) to \(AlbumMeta.sizeRange.upperBound)."
+                )
             }
         }
         guard AlbumMeta.fpsRange.contains(options.fps) else {
             throw CommandLineError(
-                "--fps is \(options.fps); use a whole number from \(AlbumMeta.fpsRange.lowerBound) to \(AlbumMeta.fpsRange.upperBound).")
+                "--fps is \(options.fps); use a whole number from \(AlbumMeta.fpsRange.lowerBound) to \(AlbumMeta.fpsRange.upperBound)."
+            )
         }
     }
 }

@@ -39,7 +39,8 @@ public final class EventStream: HTTPStreamBody {
             isFinished = finished
             var text = ""
             for stored in events {
-                text += ServerSentEvents.encode(id: stored.id, event: stored.event.kind.rawValue, data: stored.event.data)
+                text += ServerSentEvents.encode(
+                    id: stored.id, event: stored.event.kind.rawValue, data: stored.event.data)
             }
             state.withLock { state in
                 state.pending.append(contentsOf: text.utf8)

@@ -199,7 +199,10 @@ public final class JobRunner: Sendable {
             metrics?.recordRender(seconds: job.finishedAt!.timeIntervalSince(job.startedAt!), outcome: "done")
             jobLogger.info(
                 "job finished",
-                ["job.step": "done", "job.duration_s": String(format: "%.3f", job.finishedAt!.timeIntervalSince(job.startedAt!))])
+                [
+                    "job.step": "done",
+                    "job.duration_s": String(format: "%.3f", job.finishedAt!.timeIntervalSince(job.startedAt!)),
+                ])
         } catch is CancellationError where state.withLock({ $0.cancelledByRequest.remove(claimed.id) != nil }) {
             endWithoutVideo(recorder.currentJob(), as: .cancelled, message: Self.cancelMessage, logger: jobLogger)
             jobLogger.info("job cancelled", ["job.step": "cancelled"])
@@ -334,7 +337,10 @@ public final class JobRunner: Sendable {
                 job.status = .queued
                 try hub.update(
                     job,
-                    appending: [JobEvent(kind: .log, data: "Sleeve restarted while this album was rendering; it is queued again.")])
+                    appending: [
+                        JobEvent(
+                            kind: .log, data: "Sleeve restarted while this album was rendering; it is queued again.")
+                    ])
                 logger.info("interrupted job queued again", ["job.id": id, "job.attempt": "\(job.attempts)"])
             }
         }

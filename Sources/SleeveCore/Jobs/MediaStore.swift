@@ -91,7 +91,8 @@ public struct FolderMediaStore: MediaStore {
     }
 
     public func removeAbandonedUploads() {
-        let leftovers = (try? FileManager.default.contentsOfDirectory(at: uploads, includingPropertiesForKeys: nil)) ?? []
+        let leftovers =
+            (try? FileManager.default.contentsOfDirectory(at: uploads, includingPropertiesForKeys: nil)) ?? []
         for folder in leftovers {
             try? FileManager.default.removeItem(at: folder)
         }

@@ -64,11 +64,12 @@ public struct MediaProbe: Sendable {
     }
 
     private func measureDecodedDuration(path: String, streamIndex: Int) throws -> Double {
-        let arguments = [
-            "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
-        ] + Self.audioInputGuardArguments + [
-            "-i", path, "-map", "0:\(streamIndex)", "-f", "null", "-",
-        ]
+        let arguments =
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats", "-progress", "pipe:1",
+            ] + Self.audioInputGuardArguments + [
+                "-i", path, "-map", "0:\(streamIndex)", "-f", "null", "-",
+            ]
         let lastSnapshot = Mutex<FFmpegProgressParser.Snapshot?>(nil)
         let parser = Mutex(FFmpegProgressParser())
         let result = try runTool(name: "ffmpeg", executable: tools.ffmpeg, arguments: arguments) { line in

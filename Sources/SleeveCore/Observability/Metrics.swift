@@ -74,7 +74,8 @@ public final class Metrics: Sendable {
         if parts.count >= 4 && parts[1] == "api" && parts[2] == "render" {
             var template = ["", "api", "render", "{jobId}"]
             if parts.count > 4 {
-                template.append(parts.count == 5 && ["log", "download", "tracklist.txt"].contains(parts[4]) ? parts[4] : "other")
+                template.append(
+                    parts.count == 5 && ["log", "download", "tracklist.txt"].contains(parts[4]) ? parts[4] : "other")
             }
             return parts.count > 5 ? "other" : template.joined(separator: "/")
         }
@@ -90,9 +91,12 @@ public final class Metrics: Sendable {
 
         lines.append("# HELP sleeve_http_requests_total HTTP requests completed, by route, method and status.")
         lines.append("# TYPE sleeve_http_requests_total counter")
-        for (key, count) in snapshot.requests.sorted(by: { ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status) }) {
+        for (key, count) in snapshot.requests.sorted(by: {
+            ($0.key.route, $0.key.method, $0.key.status) < ($1.key.route, $1.key.method, $1.key.status)
+        }) {
             lines.append(
-                "sleeve_http_requests_total{route=\"\(key.route)\",method=\"\(key.method)\",status=\"\(key.status)\"} \(count)")
+                "sleeve_http_requests_total{route=\"\(key.route)\",method=\"\(key.method)\",status=\"\(key.status)\"} \(count)"
+            )
         }
 
         lines.append("# HELP sleeve_http_request_duration_seconds Time from request head to completed response.")
@@ -131,7 +135,9 @@ public final class Metrics: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func histogramLines(_ name: String, label: String, histogram: Histogram, bounds: [Double]) -> [String] {
+    private static func histogramLines(_ name: String, label: String, histogram: Histogram, bounds: [Double])
+        -> [String]
+    {
         var lines: [String] = []
         for (index, bound) in bounds.enumerated() {
             lines.append("\(name)_bucket{\(label),le=\"\(bound)\"} \(histogram.bucketCounts[index])")

@@ -136,13 +136,15 @@ extension CommandLineOption {
         case .integer(let range):
             guard let number = Int(value), range.contains(number) else {
                 throw CommandLineError(
-                    "\(source) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(value)\".")
+                    "\(source) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(value)\"."
+                )
             }
             return value
         case .number(let range):
             guard let number = Double(value), number.isFinite, range.contains(number) else {
                 throw CommandLineError(
-                    "\(source) must be a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)), not \"\(value)\".")
+                    "\(source) must be a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound)), not \"\(value)\"."
+                )
             }
             return value
         }

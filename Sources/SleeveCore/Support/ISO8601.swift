@@ -16,7 +16,8 @@ public enum ISO8601 {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         var text = String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday),
             Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
         if fractionalSeconds {
             let milliseconds = min(999, Int(((interval - interval.rounded(.down)) * 1000).rounded(.down)))

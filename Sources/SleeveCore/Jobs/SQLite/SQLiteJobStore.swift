@@ -142,7 +142,9 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    public func transition(_ jobId: String, from expected: JobStatus, to status: JobStatus, at date: Date) throws -> Bool {
+    public func transition(_ jobId: String, from expected: JobStatus, to status: JobStatus, at date: Date) throws
+        -> Bool
+    {
         try withConnection { db in
             try db.run(
                 "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ? AND status = ?",
@@ -168,7 +170,9 @@ public final class SQLiteJobStore: JobStore {
 
     public func countByStatus() throws -> [String: Int] {
         try withConnection { db in
-            let rows = try db.query("SELECT status, COUNT(*) FROM jobs GROUP BY status") { ($0.text(0) ?? "", Int($0.int(1))) }
+            let rows = try db.query("SELECT status, COUNT(*) FROM jobs GROUP BY status") {
+                ($0.text(0) ?? "", Int($0.int(1)))
+            }
             return Dictionary(rows, uniquingKeysWith: +)
         }
     }
