@@ -41,7 +41,7 @@ public struct AlbumMeta: Sendable, Equatable {
             throw error
         } catch {
             throw APIError.badRequest(
-                "The meta field is not valid JSON: \(error.localizedDescription) Send a JSON object such as {\"tracks\":[{\"title\":\"Intro\"}]}.",
+                "The meta field is not valid JSON. Check its quotes, commas and brackets, and send a JSON object such as {\"tracks\":[{\"title\":\"Intro\"}]}.",
                 field: "meta")
         }
 

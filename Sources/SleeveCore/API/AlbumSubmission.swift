@@ -31,12 +31,12 @@ struct AlbumSubmission: Sendable {
         for file in upload.files.values.sorted(by: { $0.storedName < $1.storedName })
         where file.slot.index >= trackCount {
             throw APIError.badRequest(
-                "\(file.storedName) is for track \(file.slot.index), but meta.tracks lists \(trackCount) track\(trackCount == 1 ? "" : "s") (0 to \(trackCount - 1)). Remove the file or add the track.",
+                "\(file.storedName) belongs to track \(file.slot.index + 1), but meta.tracks lists only \(trackCount) track\(trackCount == 1 ? "" : "s"). Remove the file or add the track.",
                 field: file.storedName)
         }
         for index in 0..<trackCount where upload.files["audio_\(index)"] == nil {
             throw APIError.badRequest(
-                "Track \(index) has no audio file. Add a file field named audio_\(index).", field: "audio_\(index)")
+                "Track \(index + 1) (meta.tracks[\(index)]) has no audio file. Add a file field named audio_\(index).", field: "audio_\(index)")
         }
         for file in upload.files.values.sorted(by: { $0.storedName < $1.storedName }) where file.size == 0 {
             throw APIError.badRequest(
@@ -114,16 +114,17 @@ struct AlbumSubmission: Sendable {
         guard let probeError = error as? MediaProbeError else {
             return APIError(status: 500, "Probing \(file.storedName) failed: \(error)", field: file.storedName)
         }
+        let reason = Self.reason(of: probeError.message)
         switch probeError.kind {
         case .notAudio:
             return APIError(
                 status: 415,
-                "\(file.storedName)\(name) is not an audio file Sleeve can read: \(probeError.message) Send MP3, AAC/M4A, ALAC, FLAC, WAV, Ogg Vorbis, Opus or AIFF.",
+                "\(file.storedName)\(name) is not an audio file Sleeve can read (\(reason)). Send MP3, AAC/M4A, ALAC, FLAC, WAV, Ogg Vorbis, Opus or AIFF.",
                 field: file.storedName)
         case .notImage:
             return APIError(
                 status: 415,
-                "\(file.storedName)\(name) is not an image Sleeve can read: \(probeError.message) Send JPEG, PNG or WebP.",
+                "\(file.storedName)\(name) is not an image Sleeve can read (\(reason)). Send JPEG, PNG or WebP.",
                 field: file.storedName)
         case .unreadable:
             return APIError(
@@ -135,6 +136,17 @@ struct AlbumSubmission: Sendable {
                 status: 503, "The server could not inspect \(file.storedName): \(probeError.message)",
                 field: file.storedName)
         }
+    }
+
+    /// Returns the part of a probe message after "The file is not audio: ", without its final period, so that
+    /// it reads as the reason inside a longer sentence.
+    static func reason(of message: String) -> String {
+        var reason = message
+        if message.hasPrefix("The file is not "), let colon = message.range(of: ": ") {
+            reason = String(message[colon.upperBound...])
+        }
+        if reason.hasSuffix(".") { reason.removeLast() }
+        return reason.prefix(1).lowercased() + reason.dropFirst()
     }
 
     private func makeTracks(meta: AlbumMeta, upload: UploadedAlbum, probed: Probed) throws(APIError) -> [JobTrack] {

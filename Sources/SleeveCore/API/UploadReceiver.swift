@@ -68,7 +68,7 @@ final class UploadReceiver: HTTPBodyReceiver {
         guard slot.index < AlbumMeta.maxTracks else {
             throw HTTPError(
                 APIError.badRequest(
-                    "\(name) is for track \(slot.index), but an album has at most \(AlbumMeta.maxTracks) tracks (0 to \(AlbumMeta.maxTracks - 1)).",
+                    "\(name) names track \(slot.index), but an album has at most \(AlbumMeta.maxTracks) tracks, numbered 0 to \(AlbumMeta.maxTracks - 1) in field names.",
                     field: name
                 ).response)
         }

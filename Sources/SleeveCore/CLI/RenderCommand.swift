@@ -74,6 +74,12 @@ public enum RenderCommand {
         }
 
         let reporter = RenderReporter(writesJSON: request.writesJSON, isTerminal: isatty(2) == 1)
+        let output = request.output!
+        if FileManager.default.fileExists(atPath: output.path) && !request.overwrites {
+            reporter.fail("\(output.path) already exists. Add --force to overwrite it.")
+            return 64
+        }
+
         let prepared: PreparedAlbum
         do {
             prepared = try PreparedAlbum(request: request, reporter: reporter)
@@ -83,12 +89,6 @@ public enum RenderCommand {
         } catch {
             reporter.fail("\(error)")
             return 65
-        }
-
-        let output = request.output!
-        if FileManager.default.fileExists(atPath: output.path) && !request.overwrites {
-            reporter.fail("\(output.path) already exists. Add --force to overwrite it.")
-            return 64
         }
 
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("sleeve-render-\(UUID().uuidString)")
@@ -136,7 +136,8 @@ struct PreparedAlbum {
             do {
                 infos.append(try probe.probeAudio(at: track.audio))
             } catch let error as MediaProbeError {
-                throw CommandLineError("\(track.audio.path) is not audio Sleeve can read: \(error.message)")
+                throw CommandLineError(
+                    "\(track.audio.path) is not audio Sleeve can read (\(AlbumSubmission.reason(of: error.message))). Use MP3, AAC/M4A, ALAC, FLAC, WAV, Ogg Vorbis, Opus or AIFF.")
             }
         }
 
@@ -149,7 +150,8 @@ struct PreparedAlbum {
                 do {
                     _ = try probe.probeImage(at: url)
                 } catch let error as MediaProbeError {
-                    throw CommandLineError("\(url.path) is not an image Sleeve can read: \(error.message)")
+                    throw CommandLineError(
+                        "\(url.path) is not an image Sleeve can read (\(AlbumSubmission.reason(of: error.message))). Use JPEG, PNG or WebP.")
                 }
                 imageChecks[url] = true
             }

@@ -42,7 +42,17 @@ final class RenderProgress: Sendable {
     }
 
     func log(_ line: String) {
+        guard !Self.isNoise(line) else { return }
         state.withLock { _ in onEvent(.log(line)) }
+    }
+
+    /// ffmpeg 5.1 warnings that every normal input of some kind produces and that need no action: a mono WAV
+    /// without a channel layout, a VBR MP3 without a Xing header (Sleeve measures durations by decoding), and a
+    /// JPEG read through image2pipe.
+    static let noisePatterns = ["Guessed Channel Layout", "Estimating duration from bitrate", "EOI missing, emulating"]
+
+    static func isNoise(_ line: String) -> Bool {
+        noisePatterns.contains { line.contains($0) }
     }
 
     func updateClip(_ index: Int, fraction: Double) {
