@@ -36,7 +36,8 @@ struct AlbumSubmission: Sendable {
         }
         for index in 0..<trackCount where upload.files["audio_\(index)"] == nil {
             throw APIError.badRequest(
-                "Track \(index + 1) (meta.tracks[\(index)]) has no audio file. Add a file field named audio_\(index).", field: "audio_\(index)")
+                "Track \(index + 1) (meta.tracks[\(index)]) has no audio file. Add a file field named audio_\(index).",
+                field: "audio_\(index)")
         }
         for file in upload.files.values.sorted(by: { $0.storedName < $1.storedName }) where file.size == 0 {
             throw APIError.badRequest(

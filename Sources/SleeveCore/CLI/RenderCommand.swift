@@ -137,7 +137,8 @@ struct PreparedAlbum {
                 infos.append(try probe.probeAudio(at: track.audio))
             } catch let error as MediaProbeError {
                 throw CommandLineError(
-                    "\(track.audio.path) is not audio Sleeve can read (\(AlbumSubmission.reason(of: error.message))). Use MP3, AAC/M4A, ALAC, FLAC, WAV, Ogg Vorbis, Opus or AIFF.")
+                    "\(track.audio.path) is not audio Sleeve can read (\(AlbumSubmission.reason(of: error.message))). Use MP3, AAC/M4A, ALAC, FLAC, WAV, Ogg Vorbis, Opus or AIFF."
+                )
             }
         }
 
@@ -151,7 +152,8 @@ struct PreparedAlbum {
                     _ = try probe.probeImage(at: url)
                 } catch let error as MediaProbeError {
                     throw CommandLineError(
-                        "\(url.path) is not an image Sleeve can read (\(AlbumSubmission.reason(of: error.message))). Use JPEG, PNG or WebP.")
+                        "\(url.path) is not an image Sleeve can read (\(AlbumSubmission.reason(of: error.message))). Use JPEG, PNG or WebP."
+                    )
                 }
                 imageChecks[url] = true
             }
