@@ -542,8 +542,8 @@ def check_unknown_job(driver, server, results):
 
 
 def check_browser_log(driver, results):
-    """Prints the console's severe entries and fails on script errors; failed requests are printed only,
-    because the test provokes some (the unknown job's 404, the rejected file's 415)."""
+    """Prints the console's severe entries and fails on script errors. Failed requests are only printed,
+    because the test provokes some of them (the unknown job's 404, the rejected file's 415)."""
     script_errors = []
     for entry in driver.get_log("browser"):
         if entry["level"] != "SEVERE":

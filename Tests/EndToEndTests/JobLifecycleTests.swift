@@ -6,7 +6,7 @@ import Testing
 /// Queueing, cancelling, expiry and several clients on one job, with real ffmpeg behind a wrapper that waits
 /// before it starts, so that a job stays running long enough to act on it.
 @Suite(.serialized) struct JobLifecycleTests {
-    /// A one-track album: a 1 s MP3 and a PNG cover.
+    /// Generates a one-track album, a 1 s MP3 and a PNG cover, and returns its form fields.
     static func smallAlbum(in folder: URL) throws -> [(String, CurlClient.FormPart)] {
         let audio = folder.appendingPathComponent("tone.mp3")
         let cover = folder.appendingPathComponent("cover.png")
@@ -18,8 +18,8 @@ import Testing
         ]
     }
 
-    /// Writes a script that runs the real ffmpeg with the same arguments, after sleeping `seconds` when the
-    /// call writes a file; the probes of uploads, which decode to the null muxer, run at once.
+    /// Writes a script that runs the real ffmpeg with the same arguments. It sleeps `seconds` first when the
+    /// call writes a file. The probes of uploads decode to the null muxer, so they run at once.
     static func delayedFFmpeg(in folder: URL, seconds: Double) throws -> String {
         let script = folder.appendingPathComponent("ffmpeg-after-delay")
         let ffmpeg = try Command.run("sh", ["-c", "command -v ffmpeg"]).text.trimmingCharacters(
@@ -79,7 +79,8 @@ import Testing
             _ = try await Self.waitForStatus("running", of: secondId, client: client)
             #expect(try await client.request("POST", "/api/render", form: form).status == 202)
             let events = ParsedEvent.parse(try await client.eventStream("/api/render/\(secondId)/log", timeout: 2))
-            #expect(events.contains { $0.event == "log" && $0.data == "Queued at position 1." })
+            let logLines = events.filter { $0.event == "log" }.map(\.data)
+            #expect(logLines.contains("Queued at position 1."))
         }
     }
 

@@ -40,7 +40,7 @@ private final class SlowFinishReceiver: HTTPBodyReceiver {
                 "POST /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nbody")
             usleep(200_000)
 
-            // One daemon thread serves both connections: the quick request is answered while finish() runs.
+            // One daemon thread serves both connections, so the quick response must arrive while finish() runs.
             let started = ContinuousClock.now
             let quick = try TestClient(port: server.port).get("/quick")
             let waited = ContinuousClock.now - started
@@ -83,7 +83,7 @@ private final class SlowFinishReceiver: HTTPBodyReceiver {
             let huge = String(repeating: "a", count: 40_000)
             _ = try client.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Large: \(huge)\r\n\r\n")
             let answer = String(decoding: try client.readUntilClosed(), as: UTF8.self)
-            // libmicrohttpd answers 431 (or closes) when the head does not fit the connection's memory.
+            // libmicrohttpd sends 431 or closes the connection when the head does not fit the connection's memory.
             #expect(!answer.contains(" 200 "), "a head over the limit must not be served: \(answer.prefix(80))")
 
             // The server goes on serving others.

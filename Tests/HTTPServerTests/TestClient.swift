@@ -230,7 +230,7 @@ final class TestClient {
     }
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass; returns whether it held.
+/// Polls `condition` every 10 ms until it is true or `timeout` seconds pass, and returns its last value.
 func waitUntil(timeout: Double = 3, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
@@ -242,7 +242,7 @@ func waitUntil(timeout: Double = 3, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
-/// The resident set size of this process in KiB, read from /proc/self/status.
+/// Returns the resident set size of this process in KiB, read from /proc/self/status.
 func residentMemoryKiB() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else {
         return 0
@@ -253,7 +253,7 @@ func residentMemoryKiB() -> Int {
     return 0
 }
 
-/// The number of open file descriptors of this process.
+/// Returns the number of open file descriptors of this process.
 func openDescriptorCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
 }

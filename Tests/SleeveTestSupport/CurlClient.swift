@@ -29,7 +29,7 @@ public struct CurlClient: Sendable {
 
     /// Sends a request and returns the final response.
     ///
-    /// curl runs on a thread of its own, so a waiting test never holds one of the few threads of Swift's
+    /// curl runs on a thread of its own, so a waiting test never blocks one of the few threads of Swift's
     /// cooperative pool that the server's job runner needs too.
     public func request(
         _ method: String, _ path: String, headers: [String: String] = [:], form: [(String, FormPart)] = [],

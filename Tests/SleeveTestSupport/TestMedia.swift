@@ -23,7 +23,7 @@ public enum TestMedia {
         try Command.run("ffmpeg", arguments + [url.path])
     }
 
-    /// Writes a still image of one colour (`0xRRGGBB` or a name ffmpeg knows). With `transparent`, the PNG's
+    /// Writes a still image of one colour (`0xRRGGBB` or a colour name that ffmpeg accepts). With `transparent`, the PNG's
     /// pixels are fully transparent over that colour.
     public static func image(_ url: URL, width: Int, height: Int, colour: String, transparent: Bool = false) throws {
         var arguments = [
@@ -51,7 +51,7 @@ public enum TestMedia {
             ])
     }
 
-    /// The RGB colour of the pixel at the centre of the frame shown at `time` seconds in a video.
+    /// Returns the RGB colour of the pixel at the centre of the frame shown at `time` seconds in a video.
     public static func centrePixel(of video: URL, at time: Double) throws -> (red: Int, green: Int, blue: Int) {
         let output = try Command.run(
             "ffmpeg",

@@ -26,7 +26,7 @@ final class RequestContext {
         /// Reading and discarding the body with `budget` bytes left, then sending the response.
         case draining(HTTPResponse, budget: Int64)
         case receiving
-        /// Suspended while the receiver's finish() runs on another thread; holds its response once it returned.
+        /// Suspended while the receiver's finish() runs on another thread. The value is its response once it returned.
         case finishing(HTTPResponse?)
         case done
     }

@@ -46,10 +46,13 @@ final class RenderProgress: Sendable {
         state.withLock { _ in onEvent(.log(line)) }
     }
 
-    /// ffmpeg 5.1 warnings that every normal input of some kind produces and that need no action: a mono WAV
-    /// without a channel layout, a VBR MP3 without a Xing header (Sleeve measures durations by decoding), and a
-    /// JPEG read through image2pipe.
-    static let noisePatterns = ["Guessed Channel Layout", "Estimating duration from bitrate", "EOI missing, emulating"]
+    /// ffmpeg 5.1 warnings that common, valid inputs produce and that need no action. They come from a mono WAV
+    /// without a channel layout, a VBR MP3 without a Xing header (Sleeve measures durations by decoding), a JPEG
+    /// read through image2pipe, and swscale given a full-range JPEG, which it still converts correctly.
+    static let noisePatterns = [
+        "Guessed Channel Layout", "Estimating duration from bitrate", "EOI missing, emulating",
+        "deprecated pixel format used",
+    ]
 
     static func isNoise(_ line: String) -> Bool {
         noisePatterns.contains { line.contains($0) }

@@ -189,37 +189,23 @@ public struct Renderer: Sendable {
         async throws -> LoudnessMeasurement
     {
         let reportLines = Mutex<[String]>([])
-        let parser = Mutex(FFmpegProgressParser())
-        let result: ToolRunResult
-        do {
-            result = try await ToolProcess.runCancellable(
-                toolName: "ffmpeg",
-                executable: tools.ffmpeg,
-                arguments: arguments,
-                onOutputLine: { line in
-                    if let time = parser.withLock({ $0.consume(line) })?.outputTime {
-                        progress.updateMeasurement(fraction: time / max(totalDuration, 0.001))
-                    }
-                },
-                onErrorLine: { line in
-                    if let level = Self.taggedLevel(of: line) {
-                        if ["warning", "error", "fatal", "panic"].contains(level) {
-                            progress.log(line.replacingOccurrences(of: "[\(level)] ", with: ""))
-                        }
-                    } else {
-                        reportLines.withLock { $0.append(line) }
-                    }
+        try await runFFmpeg(
+            arguments: arguments, step: "measuring the loudness", progress: progress,
+            onSnapshot: { snapshot in
+                if let time = snapshot.outputTime {
+                    progress.updateMeasurement(fraction: time / max(totalDuration, 0.001))
                 }
-            )
-        } catch let error as ToolLaunchError {
-            throw RenderError(message: error.message)
-        }
+            },
+            onErrorLine: { line in
+                if let level = Self.taggedLevel(of: line) {
+                    if ["warning", "error", "fatal", "panic"].contains(level) {
+                        progress.log(line.replacingOccurrences(of: "[\(level)] ", with: ""))
+                    }
+                } else {
+                    reportLines.withLock { $0.append(line) }
+                }
+            })
 
-        guard result.exit.isSuccess else {
-            let lastLine = result.standardErrorTail.last ?? "no error message"
-            throw RenderError(
-                message: "ffmpeg failed while measuring the loudness (\(result.exit.description)): \(lastLine)")
-        }
         guard let measurement = LoudnessMeasurement(standardErrorLines: reportLines.withLock({ $0 })) else {
             throw RenderError(message: "ffmpeg measured the loudness but wrote no loudnorm report to read.")
         }
@@ -255,12 +241,14 @@ public struct Renderer: Sendable {
         }
     }
 
-    /// Runs ffmpeg, passes its progress snapshots to `onSnapshot` and its standard error lines to the log.
+    /// Runs ffmpeg and passes its progress snapshots to `onSnapshot`. Its standard error lines go to
+    /// `onErrorLine`, or to the log when that is nil.
     private func runFFmpeg(
         arguments: [String],
         step: String,
         progress: RenderProgress,
-        onSnapshot: @escaping @Sendable (FFmpegProgressParser.Snapshot) -> Void
+        onSnapshot: @escaping @Sendable (FFmpegProgressParser.Snapshot) -> Void,
+        onErrorLine: (@Sendable (String) -> Void)? = nil
     ) async throws {
         let parser = Mutex(FFmpegProgressParser())
         let result: ToolRunResult
@@ -274,12 +262,7 @@ public struct Renderer: Sendable {
                         onSnapshot(snapshot)
                     }
                 },
-                onErrorLine: { line in
-                    // swscale in ffmpeg 5.1 warns about every full-range JPEG input, but the conversion is still correct.
-                    if !line.contains("deprecated pixel format used") {
-                        progress.log(line)
-                    }
-                }
+                onErrorLine: onErrorLine ?? { line in progress.log(line) }
             )
         } catch let error as ToolLaunchError {
             throw RenderError(message: error.message)
